@@ -1,0 +1,28 @@
+using HealthPlatform.ServiceDefaults.Health;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace HealthPlatform.ServiceDefaults.Caching;
+
+public static class RedisExtensions
+{
+    /// <summary>
+    /// Registers one shared <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:redis</c>
+    /// and a readiness check named <c>redis</c>. The multiplexer reconnects by itself, so a
+    /// Redis restart heals without restarting the service.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformRedis(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = builder.Configuration.GetRequiredConnectionString(ResourceNames.Redis);
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ClientName = builder.Environment.ApplicationName;
+
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>(ResourceNames.Redis, tags: [HealthTags.Ready]);
+        return builder;
+    }
+}

@@ -1,0 +1,31 @@
+using HealthPlatform.ServiceDefaults.Health;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HealthPlatform.ServiceDefaults.Data;
+
+public static class DatabaseExtensions
+{
+    /// <summary>
+    /// Registers the service's own <typeparamref name="TContext"/> on <c>ConnectionStrings:{name}</c>,
+    /// the initializer that applies its migrations, and a readiness check named <paramref name="name"/>
+    /// that stays unhealthy until the migrations are in and the database answers.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformDatabase<TContext>(this IHostApplicationBuilder builder, string name)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = builder.Configuration.GetRequiredConnectionString(name);
+
+        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(
+            connectionString,
+            npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3)));
+
+        builder.Services.AddSingleton<DatabaseInitializer<TContext>>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer<TContext>>());
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck<TContext>>(name, tags: [HealthTags.Ready]);
+        return builder;
+    }
+}

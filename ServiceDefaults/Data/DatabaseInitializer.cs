@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace HealthPlatform.ServiceDefaults.Data;
+
+/// <summary>
+/// Applies the service's migrations in the background, retrying until the database answers, so
+/// the process starts (and reports "not ready") instead of crashing while Postgres comes up.
+/// </summary>
+public sealed partial class DatabaseInitializer<TContext>(
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<DatabaseInitializer<TContext>> logger) : BackgroundService
+    where TContext : DbContext
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once every migration has been applied.</summary>
+    public Task Completed => _completed.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                await MigrationRunner.MigrateAsync(context, stoppingToken);
+                LogMigrated(logger, typeof(TContext).Name, attempt);
+                _completed.TrySetResult();
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                LogRetry(logger, typeof(TContext).Name, attempt, ex.GetType().Name, ex.Message);
+                await Task.Delay(delay, time, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: migrations applied (attempt {Attempt})")]
+    private static partial void LogMigrated(ILogger logger, string context, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Context}: database not ready (attempt {Attempt}, {Error}: {Reason}); retrying")]
+    private static partial void LogRetry(ILogger logger, string context, int attempt, string error, string reason);
+}

@@ -1,0 +1,71 @@
+using HealthPlatform.ServiceDefaults.Diagnostics;
+using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.Hosting;
+using HealthPlatform.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HealthPlatform.ServiceDefaults;
+
+/// <summary>What every HealthPlatform service shares; each <c>Program.cs</c> calls these two methods.</summary>
+public static class Extensions
+{
+    /// <summary>Directory of key-per-file settings, as Kubernetes mounts ConfigMaps and Secrets.</summary>
+    public const string ConfigurationDirectoryVariable = "HEALTHPLATFORM_CONFIG_DIR";
+
+    private const string DefaultConfigurationDirectory = "/etc/healthplatform";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // Settings come from appsettings, the environment and mounted files (one file per key,
+        // e.g. ConnectionStrings__recordsdb), later sources winning.
+        var configurationDirectory = Environment.GetEnvironmentVariable(ConfigurationDirectoryVariable) ?? DefaultConfigurationDirectory;
+        builder.Configuration.AddKeyPerFile(configurationDirectory, optional: true, reloadOnChange: true);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddPlatformKestrel();
+        builder.AddPlatformTelemetry();
+        builder.AddPlatformHealthChecks();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+
+        // Deny by default: a route that does not say who may call it is closed to everyone.
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        // Leave in-flight requests time to finish within Kubernetes' default 30 s grace period.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
+        return builder;
+    }
+
+    /// <summary>
+    /// The shared request pipeline (errors as ProblemDetails, security headers, listener
+    /// isolation, authorization) and the management routes: <c>/health</c>, <c>/alive</c>.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseRouting();
+        app.UseMiddleware<ListenerIsolationMiddleware>();
+        app.UseAuthorization();
+
+        app.MapPlatformHealthEndpoints();
+        app.MapMessagingProbe(app.Environment);
+        return app;
+    }
+}

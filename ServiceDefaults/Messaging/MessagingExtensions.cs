@@ -1,0 +1,46 @@
+using HealthPlatform.ServiceDefaults.Health;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HealthPlatform.ServiceDefaults.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// Connects MassTransit to RabbitMQ from <c>ConnectionStrings:messaging</c> (an <c>amqp://</c>
+    /// URI), names each service's queues after the service, and reports the bus as the
+    /// readiness check <c>messaging</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformMessaging(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var broker = RabbitMqAddress.Parse(builder.Configuration.GetRequiredConnectionString(ResourceNames.Messaging));
+        var serviceName = builder.Environment.ApplicationName;
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix: serviceName, includeNamespace: false));
+            bus.ConfigureHealthCheckOptions(health =>
+            {
+                health.Name = ResourceNames.Messaging;
+                health.Tags.Clear();
+                health.Tags.Add(HealthTags.Ready);
+            });
+            configure?.Invoke(bus);
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, serviceName, host =>
+                {
+                    host.Username(broker.UserName);
+                    host.Password(broker.Password);
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

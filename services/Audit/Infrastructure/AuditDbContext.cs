@@ -1,0 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace HealthPlatform.Audit.Infrastructure;
+
+/// <summary>The audit service's own database; no other service can reach it.</summary>
+public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : DbContext(options)
+{
+}

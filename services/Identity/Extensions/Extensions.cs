@@ -1,0 +1,18 @@
+using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Caching;
+using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Messaging;
+
+namespace HealthPlatform.Identity.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddIdentityServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPlatformDatabase<IdentityDbContext>(ResourceNames.IdentityDatabase);
+        builder.AddPlatformRedis();
+        builder.AddPlatformMessaging();
+        return builder;
+    }
+}

@@ -1,0 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace HealthPlatform.Identity.Infrastructure;
+
+/// <summary>The identity service's own database; no other service can reach it.</summary>
+public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options) : DbContext(options)
+{
+}

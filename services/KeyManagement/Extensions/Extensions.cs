@@ -1,0 +1,18 @@
+using HealthPlatform.KeyManagement.Infrastructure;
+using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Caching;
+using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Messaging;
+
+namespace HealthPlatform.KeyManagement.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddKeyManagementServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPlatformDatabase<KeyManagementDbContext>(ResourceNames.KeyManagementDatabase);
+        builder.AddPlatformRedis();
+        builder.AddPlatformMessaging();
+        return builder;
+    }
+}

@@ -1,0 +1,18 @@
+using HealthPlatform.Records.Infrastructure;
+using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Caching;
+using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Messaging;
+
+namespace HealthPlatform.Records.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddRecordsServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPlatformDatabase<RecordsDbContext>(ResourceNames.RecordsDatabase);
+        builder.AddPlatformRedis();
+        builder.AddPlatformMessaging();
+        return builder;
+    }
+}

@@ -1,0 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace HealthPlatform.Records.Infrastructure;
+
+/// <summary>The records service's own database; no other service can reach it.</summary>
+public sealed class RecordsDbContext(DbContextOptions<RecordsDbContext> options) : DbContext(options)
+{
+}

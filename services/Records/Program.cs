@@ -1,0 +1,13 @@
+using HealthPlatform.Records.Extensions;
+using HealthPlatform.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddRecordsServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();

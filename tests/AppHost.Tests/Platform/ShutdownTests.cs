@@ -1,0 +1,43 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HealthPlatform.AppHost.Tests.Platform;
+
+/// <summary>A platform of its own: this test ends it and checks that nothing it started lives on.</summary>
+public sealed class ShutdownTests
+{
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Dispose_AfterAllResourcesWereHealthy_LeavesNoProcessRunning()
+    {
+        var platform = await PlatformApp.StartAsync(otlpEndpoint: null, CancellationToken.None);
+        var dataDirectory = platform.DataDirectory;
+        foreach (var name in PlatformApp.Infrastructure.Concat(PlatformApp.Services))
+        {
+            Assert.True(platform.Notifications.TryGetCurrentState(name, out var state), $"{name} has no state");
+            Assert.Equal(HealthStatus.Healthy, state.Snapshot.HealthStatus);
+        }
+
+        // Everything the AppHost started descends from this test process (through DCP), except what a
+        // server might daemonise (epmd): that still carries the run's data folder in its environment.
+        var started = ProcessTable.DescendantsOf(Environment.ProcessId)
+            .Concat(ProcessTable.Referencing(dataDirectory))
+            .Distinct()
+            .ToList();
+        Assert.Contains(started, p => p.Name == "postgres");
+        Assert.Contains(started, p => p.Name == "redis-server");
+        Assert.Contains(started, p => p.Name == "beam.smp");
+        Assert.Contains(started, p => p.Name == "epmd");
+        Assert.Contains(started, p => p.Name.StartsWith("HealthPlatform.", StringComparison.Ordinal));
+
+        await platform.DisposeAsync();
+
+        var survivors = await Eventually.MatchAsync(
+            _ => Task.FromResult(started.Where(p => p.IsAlive()).Concat(ProcessTable.Referencing(dataDirectory)).Distinct().ToList()),
+            alive => alive.Count == 0,
+            CleanupTimeout,
+            "every process of the platform to exit");
+        Assert.Empty(survivors);
+    }
+}
