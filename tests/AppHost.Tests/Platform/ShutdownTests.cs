@@ -1,4 +1,6 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
+using HealthPlatform.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HealthPlatform.AppHost.Tests.Platform;
@@ -19,9 +21,17 @@ public sealed class ShutdownTests
             Assert.Equal(HealthStatus.Healthy, state.Snapshot.HealthStatus);
         }
 
-        // Everything the AppHost started descends from this test process (through DCP), except what a
-        // server might daemonise (epmd): that still carries the run's data folder in its environment.
-        var started = ProcessTable.DescendantsOf(Environment.ProcessId)
+        // The processes the orchestrator reports for each resource, their children (postgres workers,
+        // the Erlang VM, the services' own processes), and anything a server might have daemonised
+        // (epmd), which still carries the run's data folder in its environment.
+        var roots = PlatformApp.Infrastructure.Concat(PlatformApp.Services).Append($"{ResourceNames.Messaging}-epmd")
+            .Select(name => platform.Notifications.TryGetCurrentState(name, out var state) ? state : null)
+            .Select(state => state?.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value)
+            .Select(pid => Convert.ToInt32(pid, CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(PlatformApp.Infrastructure.Length + PlatformApp.Services.Length + 1, roots.Count(pid => pid > 0));
+        var started = roots.Select(ProcessTable.Read).OfType<ProcessInfo>()
+            .Concat(roots.SelectMany(ProcessTable.DescendantsOf))
             .Concat(ProcessTable.Referencing(dataDirectory))
             .Distinct()
             .ToList();
