@@ -4,6 +4,7 @@ using HealthPlatform.ServiceDefaults.Hosting;
 using HealthPlatform.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,9 @@ public static class Extensions
         builder.AddPlatformHealthChecks();
 
         builder.Services.AddProblemDetails();
+        // A malformed or oversized request is the client's error (400/413), not the server's.
+        builder.Services.Configure<ExceptionHandlerOptions>(handler => handler.StatusCodeSelector =
+            exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {

@@ -1,0 +1,58 @@
+using HealthPlatform.ServiceDefaults.Caching;
+using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Messaging;
+using HealthPlatform.ServiceDefaults.Tests.Data;
+using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace HealthPlatform.ServiceDefaults.Tests.Hosting;
+
+/// <summary>Bad configuration stops a service at start-up, with a message naming the setting.</summary>
+public sealed class StartupValidationTests : IDisposable
+{
+    private readonly TestCertificate _certificate = new();
+
+    [Fact]
+    public void Start_WithoutDatabaseConnectionString_FailsNamingTheSetting()
+    {
+        var builder = new ServiceHost(_certificate).CreateBuilder();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformDatabase<ProbeDbContext>("probedb"));
+
+        Assert.Contains("ConnectionStrings:probedb", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithoutRedisConnectionString_FailsNamingTheSetting()
+    {
+        var builder = new ServiceHost(_certificate).CreateBuilder();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformRedis());
+
+        Assert.Contains("ConnectionStrings:redis", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithoutMessagingConnectionString_FailsNamingTheSetting()
+    {
+        var builder = new ServiceHost(_certificate).CreateBuilder();
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformMessaging());
+
+        Assert.Contains("ConnectionStrings:messaging", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithCollidingPorts_FailsNamingTheSettings()
+    {
+        var host = new ServiceHost(_certificate);
+        var builder = host.CreateBuilder(new Dictionary<string, string?> { ["Endpoints:InternalPort"] = host.ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        // Kestrel reads its listeners while the application is built, so the check fires there.
+        var error = Assert.Throws<OptionsValidationException>(() => builder.Build());
+
+        Assert.Contains("Endpoints:InternalPort", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _certificate.Dispose();
+}
