@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace HealthPlatform.LocalInfrastructure;
 
 /// <summary>
@@ -12,14 +10,16 @@ public static class RabbitMqNode
 {
     public const string DebianServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-    public static ProcessCommand EpmdCommand(int epmdPort) =>
-        new(Executables.Find("epmd", "erlang-base"), ["-port", epmdPort.ToString(CultureInfo.InvariantCulture), "-address", "127.0.0.1"]);
+    /// <param name="epmdPort">The TCP port, as the text to pass on the command line.</param>
+    public static ProcessCommand EpmdCommand(string epmdPort) =>
+        new(Executables.Find("epmd", "erlang-base"), ["-port", epmdPort, "-address", "127.0.0.1"]);
 
     /// <summary>
     /// The node's command. The node starts empty each run: RabbitMQ applies the default user
     /// only when it first creates its database, and the password is generated per run.
     /// </summary>
-    public static ProcessCommand ServerCommand(string rootDirectory, string nodeName, int amqpPort, int distributionPort, int epmdPort, string userName, string password)
+    /// <remarks>Ports are given as the text to put in the node's environment.</remarks>
+    public static ProcessCommand ServerCommand(string rootDirectory, string nodeName, string amqpPort, string distributionPort, string epmdPort, string userName, string password)
     {
         var script = File.Exists(DebianServerScript) ? DebianServerScript : Executables.Find("rabbitmq-server", "rabbitmq-server");
         var home = Path.Combine(rootDirectory, "home");
@@ -39,7 +39,6 @@ public static class RabbitMqNode
         var envFile = Path.Combine(rootDirectory, "rabbitmq-env.conf");
         File.WriteAllText(envFile, string.Empty);
 
-        var port = (int value) => value.ToString(CultureInfo.InvariantCulture);
         return new ProcessCommand(script, [])
         {
             Environment = new Dictionary<string, string>
@@ -47,9 +46,9 @@ public static class RabbitMqNode
                 ["HOME"] = home,
                 ["RABBITMQ_NODENAME"] = $"{nodeName}@localhost",
                 ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-                ["RABBITMQ_NODE_PORT"] = port(amqpPort),
-                ["RABBITMQ_DIST_PORT"] = port(distributionPort),
-                ["ERL_EPMD_PORT"] = port(epmdPort),
+                ["RABBITMQ_NODE_PORT"] = amqpPort,
+                ["RABBITMQ_DIST_PORT"] = distributionPort,
+                ["ERL_EPMD_PORT"] = epmdPort,
                 ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false",
                 ["RABBITMQ_MNESIA_BASE"] = state,
                 ["RABBITMQ_LOG_BASE"] = Path.Combine(rootDirectory, "log"),

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace HealthPlatform.LocalInfrastructure;
 
 /// <summary>
@@ -9,19 +7,19 @@ namespace HealthPlatform.LocalInfrastructure;
 /// </summary>
 public static class RedisServer
 {
-    public static ProcessCommand Command(string rootDirectory, int port, string password)
+    /// <param name="port">The TCP port, as the text to pass on the command line.</param>
+    public static ProcessCommand Command(string rootDirectory, string port, string password)
     {
         Directory.CreateDirectory(rootDirectory);
         var configFile = Path.Combine(rootDirectory, "redis.conf");
         var config = string.Join('\n',
             "bind 127.0.0.1",
-            string.Create(CultureInfo.InvariantCulture, $"port {port}"),
             "protected-mode yes",
             "save \"\"",
             "appendonly no",
             $"dir {rootDirectory}",
             $"requirepass {password}");
         Secrets.WriteOwnerOnly(configFile, config + "\n");
-        return new ProcessCommand(Executables.Find("redis-server", "redis-server"), [configFile]);
+        return new ProcessCommand(Executables.Find("redis-server", "redis-server"), [configFile, "--port", port]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
@@ -31,7 +30,7 @@ internal static class LocalInfrastructureExtensions
         var postgres = builder.AddLocalPostgres(Path.Combine(root, "postgres"));
         var redis = builder.AddLocalRedis(Path.Combine(root, "redis"));
         var messaging = builder.AddLocalRabbitMq(Path.Combine(root, "rabbitmq"));
-        return new PlatformInfrastructure(RunMode.Local, postgres.Builder, postgres.Endpoint, redis, messaging);
+        return new PlatformInfrastructure(RunMode.Local, postgres, postgres.Resource.Endpoint, redis, messaging);
     }
 
     /// <summary>
@@ -44,70 +43,104 @@ internal static class LocalInfrastructureExtensions
         return Path.Combine("/var/tmp", "healthplatform", $"{Environment.UserName}-{checkout}");
     }
 
-    private static (IResourceBuilder<IResourceWithConnectionString> Builder, EndpointReference Endpoint) AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string root)
+    private static IResourceBuilder<LocalServerResource> AddLocalPostgres(this IDistributedApplicationBuilder builder, string root)
     {
         var installation = PostgresInstallation.Find(builder.Configuration[PostgresBinDirectoryKey]);
         var cluster = new PostgresCluster(installation, root);
         var password = builder.AddParameter($"{ResourceNames.Postgres}-password", cluster.SuperUserPassword, secret: true);
-        var port = FreePort.Next();
-        var command = cluster.ServerCommand(port.ToString(CultureInfo.InvariantCulture));
+        var command = cluster.ServerCommand(LocalPorts.Placeholder(LocalServerResource.EndpointName));
 
-        var resource = new LocalServerResource(ResourceNames.Postgres, command.FileName, root, server => ReferenceExpression.Create(
-            $"Host={server.Endpoint.Property(EndpointProperty.Host)};Port={server.Endpoint.Property(EndpointProperty.Port)};Username={PostgresCluster.SuperUser};Password={password.Resource}"));
-        var postgres = builder.AddLocalServer(resource, port, command)
+        var postgres = builder.AddLocalServer(ResourceNames.Postgres, root, command, server => ReferenceExpression.Create(
+                $"Host={server.Endpoint.Property(EndpointProperty.Host)};Port={server.Endpoint.Property(EndpointProperty.Port)};Username={PostgresCluster.SuperUser};Password={password.Resource}"))
             .OnBeforeResourceStarted(async (_, _, cancellationToken) => await cluster.EnsureInitializedAsync(cancellationToken));
         builder.AddConnectionHealthCheck(postgres, ConnectionProbes.PostgresAsync);
-        return (postgres, resource.Endpoint);
+        return postgres;
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRedis(this IDistributedApplicationBuilder builder, string root)
+    private static IResourceBuilder<LocalServerResource> AddLocalRedis(this IDistributedApplicationBuilder builder, string root)
     {
         var secret = Secrets.NewPassword();
         var password = builder.AddParameter($"{ResourceNames.Redis}-password", () => secret, secret: true);
-        var port = FreePort.Next();
-        var command = RedisServer.Command(root, port, secret);
-        var resource = new LocalServerResource(ResourceNames.Redis, command.FileName, root, server => ReferenceExpression.Create(
+        var command = RedisServer.Command(root, LocalPorts.Placeholder(LocalServerResource.EndpointName), secret);
+
+        var redis = builder.AddLocalServer(ResourceNames.Redis, root, command, server => ReferenceExpression.Create(
             $"{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)},password={password.Resource}"));
-        var redis = builder.AddLocalServer(resource, port, command);
         builder.AddConnectionHealthCheck(redis, ConnectionProbes.TcpAsync);
         return redis;
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddLocalRabbitMq(this IDistributedApplicationBuilder builder, string root)
+    private static IResourceBuilder<LocalServerResource> AddLocalRabbitMq(this IDistributedApplicationBuilder builder, string root)
     {
         const string userName = "healthplatform";
+        const string epmdEndpoint = "epmd";
+        const string distributionEndpoint = "dist";
         var secret = Secrets.NewPassword();
         var password = builder.AddParameter($"{ResourceNames.Messaging}-password", () => secret, secret: true);
-        var epmdPort = FreePort.Next();
-        var epmdCommand = RabbitMqNode.EpmdCommand(epmdPort);
-        var epmdResource = new LocalServerResource($"{ResourceNames.Messaging}-epmd", epmdCommand.FileName, root, server => ReferenceExpression.Create(
-            $"{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)}"));
-        var epmd = builder.AddLocalServer(epmdResource, epmdPort, epmdCommand);
+
+        var epmd = builder.AddLocalServer($"{ResourceNames.Messaging}-epmd", root, RabbitMqNode.EpmdCommand(LocalPorts.Placeholder(LocalServerResource.EndpointName)),
+            server => ReferenceExpression.Create($"{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)}"));
         builder.AddConnectionHealthCheck(epmd, ConnectionProbes.TcpAsync);
 
-        var port = FreePort.Next();
-        var command = RabbitMqNode.ServerCommand(root, $"healthplatform-{port}", port, FreePort.Next(), epmdPort, userName, secret);
-        var resource = new LocalServerResource(ResourceNames.Messaging, command.FileName, root, server => ReferenceExpression.Create(
-            $"amqp://{userName}:{password.Resource}@{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)}/"));
-        var rabbit = builder.AddLocalServer(resource, port, command).WaitFor(epmd);
+        var command = RabbitMqNode.ServerCommand(
+            root,
+            $"healthplatform-{RandomNumberGenerator.GetHexString(8, lowercase: true)}",
+            LocalPorts.Placeholder(LocalServerResource.EndpointName),
+            LocalPorts.Placeholder(distributionEndpoint),
+            LocalPorts.Placeholder(epmdEndpoint),
+            userName,
+            secret);
+        var rabbit = builder.AddLocalServer(ResourceNames.Messaging, root, command,
+                server => ReferenceExpression.Create(
+                    $"amqp://{userName}:{password.Resource}@{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)}/"),
+                new Dictionary<string, EndpointReference> { [LocalPorts.Placeholder(epmdEndpoint)] = epmd.Resource.Endpoint },
+                extraEndpoints: [distributionEndpoint])
+            .WaitFor(epmd);
         builder.AddConnectionHealthCheck(rabbit, ConnectionProbes.TcpAsync);
         return rabbit;
     }
 
+    /// <summary>
+    /// Adds a local server whose TCP ports the orchestrator allocates, so they can never clash
+    /// with the ports it hands to other resources. The command carries port placeholders
+    /// (<see cref="LocalPorts"/>) that are replaced by the allocated ports at start.
+    /// Endpoints are not proxied: a proxy accepts TCP even while the server is down, which would
+    /// defeat the health check.
+    /// </summary>
     private static IResourceBuilder<LocalServerResource> AddLocalServer(
-        this IDistributedApplicationBuilder builder, LocalServerResource resource, int port, ProcessCommand command)
+        this IDistributedApplicationBuilder builder,
+        string name,
+        string root,
+        ProcessCommand command,
+        Func<LocalServerResource, ReferenceExpression> connectionString,
+        IReadOnlyDictionary<string, EndpointReference>? otherPorts = null,
+        IReadOnlyList<string>? extraEndpoints = null)
     {
-        // Not proxied: a proxy accepts TCP even while the server is down, which would defeat the health check.
-        var server = builder.AddResource(resource)
-            .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: LocalServerResource.EndpointName, isProxied: false)
-            .WithArgs([.. command.Arguments])
-            .ExcludeFromManifest();
-        foreach (var (key, value) in command.Environment)
+        var resource = new LocalServerResource(name, command.FileName, root, connectionString);
+        var server = builder.AddResource(resource).ExcludeFromManifest();
+        var ports = new Dictionary<string, EndpointReference>(otherPorts ?? new Dictionary<string, EndpointReference>());
+        foreach (var endpoint in (extraEndpoints ?? []).Prepend(LocalServerResource.EndpointName))
         {
-            server.WithEnvironment(key, value);
+            server.WithEndpoint(scheme: "tcp", name: endpoint, isProxied: false);
+            ports[LocalPorts.Placeholder(endpoint)] = new EndpointReference(resource, endpoint);
         }
 
+        object Resolve(string value) =>
+            ports.TryGetValue(value, out var endpoint) ? endpoint.Property(EndpointProperty.TargetPort) : value;
+
+        server.WithArgs(context =>
+        {
+            foreach (var argument in command.Arguments)
+            {
+                context.Args.Add(Resolve(argument));
+            }
+        });
+        server.WithEnvironment(context =>
+        {
+            foreach (var (key, value) in command.Environment)
+            {
+                context.EnvironmentVariables[key] = Resolve(value);
+            }
+        });
         return server;
     }
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Reads the TRX files under a results folder and prints one line: "N passed, N failed, N skipped".
+# Exits non-zero when no result file exists or no test ran.
+set -euo pipefail
+dir=${1:-TestResults}
+shopt -s nullglob
+files=("$dir"/*.trx)
+if [ ${#files[@]} -eq 0 ]; then
+  echo "No test results in $dir" >&2
+  exit 1
+fi
+passed=0 failed=0 skipped=0
+for f in "${files[@]}"; do
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -n1)
+  value() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  total=$(value total); executed=$(value executed)
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + total - executed))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$passed" -gt 0 ] || { echo "No test ran." >&2; exit 1; }
