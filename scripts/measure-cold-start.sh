@@ -2,6 +2,7 @@
 # Measures the platform's cold start after a build: from launching the AppHost to every
 # service's /health answering 200 on the development ports, then how long a SIGTERM takes to
 # leave no process behind. Usage: scripts/measure-cold-start.sh [runs]
+# FRESH=1 gives every run a new, empty data folder (initdb included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -17,6 +18,10 @@ export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=https://localhost:22100
 
 now_ms() { date +%s%3N; }
 for run in $(seq 1 "$runs"); do
+  if [ "${FRESH:-0}" = 1 ]; then
+    fresh=$(mktemp -d /tmp/healthplatform-cold-XXXXXX); chmod 755 "$fresh"
+    export LocalInfrastructure__DataDirectory=$fresh
+  fi
   start=$(now_ms)
   AppHost/bin/Debug/net10.0/HealthPlatform.AppHost >/tmp/healthplatform-cold-start.log 2>&1 &
   apphost=$!
@@ -31,11 +36,12 @@ for run in $(seq 1 "$runs"); do
 
   kill -TERM "$apphost"
   wait "$apphost" || true
-  until ! pgrep -f 'HealthPlatform\.(Identity|Consent|Records|KeyManagement|Audit)|/var/tmp/healthplatform|rabbitmq|redis-server 127|epmd -port' >/dev/null; do
+  until ! pgrep -f 'HealthPlatform\.(Identity|Consent|Records|KeyManagement|Audit)|postgres -D .*healthplatform|rabbitmq|redis-server 127|epmd -port' >/dev/null; do
     if [ $(( $(now_ms) - healthy )) -gt 120000 ]; then echo "processes left after 120 s:" >&2; pgrep -af 'HealthPlatform|rabbitmq|redis-server|epmd' >&2; exit 1; fi
     sleep 0.2
   done
   stopped=$(now_ms)
+  [ "${FRESH:-0}" = 1 ] && rm -rf "$fresh"
   awk -v r="$run" -v up=$((healthy - start)) -v down=$((stopped - healthy)) \
     'BEGIN { printf "run %d: all five services healthy after %.1f s; everything stopped %.1f s after SIGTERM\n", r, up / 1000, down / 1000 }'
 done

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using HealthPlatform.AppHost.Tests.Telemetry;
 using HealthPlatform.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace HealthPlatform.AppHost.Tests.Platform;
 
@@ -37,6 +39,25 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
             Assert.Equal("Healthy", report.Checks[ResourceNames.Redis]);
             Assert.Equal("Healthy", report.Checks[ResourceNames.Messaging]);
         }
+    }
+
+    [Theory]
+    [InlineData(ResourceNames.AuditDatabase)]
+    [InlineData("postgres")]
+    [InlineData("template1")]
+    public async Task DatabaseRole_OfOneService_CannotConnectToAnyOtherDatabase(string otherDatabase)
+    {
+        var own = await fixture.Platform.App.GetConnectionStringAsync(ResourceNames.RecordsDatabase);
+        await using (var ownConnection = new NpgsqlConnection(own))
+        {
+            await ownConnection.OpenAsync();
+        }
+
+        var elsewhere = new NpgsqlConnectionStringBuilder(own) { Database = otherDatabase, Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(elsewhere);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
     }
 
     [Fact]
