@@ -11,11 +11,11 @@ var infrastructure = mode == RunMode.Containers
     ? builder.AddContainerInfrastructure()
     : builder.AddLocalInfrastructure();
 
-var identityDb = infrastructure.AddServiceDatabase(builder, ResourceNames.IdentityDatabase);
-var consentDb = infrastructure.AddServiceDatabase(builder, ResourceNames.ConsentDatabase);
-var recordsDb = infrastructure.AddServiceDatabase(builder, ResourceNames.RecordsDatabase);
-var keyManagementDb = infrastructure.AddServiceDatabase(builder, ResourceNames.KeyManagementDatabase);
-var auditDb = infrastructure.AddServiceDatabase(builder, ResourceNames.AuditDatabase);
+var identityDb = infrastructure.AddServiceDatabase(ResourceNames.IdentityDatabase);
+var consentDb = infrastructure.AddServiceDatabase(ResourceNames.ConsentDatabase);
+var recordsDb = infrastructure.AddServiceDatabase(ResourceNames.RecordsDatabase);
+var keyManagementDb = infrastructure.AddServiceDatabase(ResourceNames.KeyManagementDatabase);
+var auditDb = infrastructure.AddServiceDatabase(ResourceNames.AuditDatabase);
 
 // Services.
 builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001))

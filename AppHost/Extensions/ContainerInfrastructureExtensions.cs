@@ -12,6 +12,6 @@ internal static class ContainerInfrastructureExtensions
         var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume();
         var redis = builder.AddRedis(ResourceNames.Redis);
         var messaging = builder.AddRabbitMQ(ResourceNames.Messaging);
-        return new PlatformInfrastructure(RunMode.Containers, postgres, postgres.Resource.PrimaryEndpoint, redis, messaging);
+        return new PlatformInfrastructure(builder, RunMode.Containers, postgres, postgres.Resource.PrimaryEndpoint, redis, messaging);
     }
 }

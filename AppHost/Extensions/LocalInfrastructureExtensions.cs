@@ -30,7 +30,7 @@ internal static class LocalInfrastructureExtensions
         var postgres = builder.AddLocalPostgres(Path.Combine(root, "postgres"));
         var redis = builder.AddLocalRedis(Path.Combine(root, "redis"));
         var messaging = builder.AddLocalRabbitMq(Path.Combine(root, "rabbitmq"));
-        return new PlatformInfrastructure(RunMode.Local, postgres, postgres.Resource.Endpoint, redis, messaging);
+        return new PlatformInfrastructure(builder, RunMode.Local, postgres, postgres.Resource.Endpoint, redis, messaging);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace HealthPlatform.AppHost.Infrastructure;
 /// </summary>
 internal static class DatabaseProvisioner
 {
-    public static async Task ProvisionAsync(IResourceWithConnectionString server, IEnumerable<ServiceDatabaseResource> databases, CancellationToken cancellationToken)
+    public static async Task ProvisionAsync(IResourceWithConnectionString server, IReadOnlyList<ServiceDatabaseResource> databases, CancellationToken cancellationToken)
     {
         var adminConnectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
         await using var connection = new NpgsqlConnection(adminConnectionString);
