@@ -1,7 +1,9 @@
 using HealthPlatform.ServiceDefaults.Diagnostics;
 using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Hosting;
+using HealthPlatform.ServiceDefaults.Security;
 using HealthPlatform.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -46,6 +48,8 @@ public static class Extensions
         });
 
         // Deny by default: a route that does not say who may call it is closed to everyone.
+        builder.Services.AddAuthentication(NoCredentialsAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, NoCredentialsAuthenticationHandler>(NoCredentialsAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
@@ -66,6 +70,7 @@ public static class Extensions
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseRouting();
         app.UseMiddleware<ListenerIsolationMiddleware>();
+        app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapPlatformHealthEndpoints();

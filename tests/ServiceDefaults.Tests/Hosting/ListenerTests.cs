@@ -27,6 +27,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
         _app.MapDefaultEndpoints();
         _app.MapPost("/echo", async (HttpRequest request) => TypedResults.Ok((await new StreamReader(request.Body).ReadToEndAsync()).Length)).AllowAnonymous();
         _app.MapGet("/ping", () => TypedResults.Ok("pong")).AllowAnonymous();
+        _app.MapGet("/closed", () => TypedResults.Ok("should never be served"));
         await _app.StartAsync();
     }
 
@@ -90,6 +91,18 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
         using var response = await client.GetAsync(new Uri(_host.Management, "/ping"));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Route_ThatDoesNotSayWhoMayCallIt_Is401ForEveryone()
+    {
+        using var client = _certificate.CreateClient();
+
+        using var response = await client.GetAsync(new Uri(_host.Public, "/closed"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("should never be served", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
