@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ "${Platform__RunMode:-auto}" != "containers" ]; then
+mode=${Platform__RunMode:-auto}
+if [ "${mode,,}" != "containers" ]; then
   scripts/prerequisites.sh
 fi
 scripts/dev-certificate.sh

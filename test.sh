@@ -8,6 +8,7 @@ scripts/prerequisites.sh
 scripts/dev-certificate.sh
 rm -rf TestResults
 status=0
-dotnet test HealthPlatform.sln --logger "trx" --results-directory TestResults "$@" || status=$?
+# A test that hangs is cut off (and dumped) instead of blocking the run.
+dotnet test HealthPlatform.sln --logger "trx" --results-directory TestResults --blame-hang-timeout 10m "$@" || status=$?
 scripts/test-summary.sh TestResults || status=1
 exit $status

@@ -7,6 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Infrastructure: containers when a runtime really answers, else local processes (ADR-001).
 var mode = await new RunModeSelector(ContainerRuntimeProbe.Default(TimeSpan.FromSeconds(5)))
     .SelectAsync(builder.Configuration[RunModeSelector.SettingKey], CancellationToken.None);
+Console.WriteLine($"HealthPlatform: infrastructure run mode '{mode}' (setting {RunModeSelector.SettingKey}).");
 var infrastructure = mode == RunMode.Containers
     ? builder.AddContainerInfrastructure()
     : builder.AddLocalInfrastructure();

@@ -14,51 +14,55 @@ public static class RabbitMqNode
     public static ProcessCommand EpmdCommand(string epmdPort) =>
         new(Executables.Find("epmd", "erlang-base"), ["-port", epmdPort, "-address", "127.0.0.1"]);
 
-    /// <summary>
-    /// The node's command. The node starts empty each run: RabbitMQ applies the default user
-    /// only when it first creates its database, and the password is generated per run.
-    /// </summary>
-    /// <remarks>Ports are given as the text to put in the node's environment.</remarks>
-    public static ProcessCommand ServerCommand(string rootDirectory, string nodeName, string amqpPort, string distributionPort, string epmdPort, string userName, string password)
+    /// <summary>The node's command; ports are given as the text to put in its environment.</summary>
+    public static ProcessCommand ServerCommand(string rootDirectory, string nodeName, string amqpPort, string distributionPort, string epmdPort)
     {
         var script = File.Exists(DebianServerScript) ? DebianServerScript : Executables.Find("rabbitmq-server", "rabbitmq-server");
-        var home = Path.Combine(rootDirectory, "home");
+        return new ProcessCommand(script, [])
+        {
+            Environment = new Dictionary<string, string>
+            {
+                ["HOME"] = Path.Combine(rootDirectory, "home"),
+                ["RABBITMQ_NODENAME"] = $"{nodeName}@localhost",
+                ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+                ["RABBITMQ_NODE_PORT"] = amqpPort,
+                ["RABBITMQ_DIST_PORT"] = distributionPort,
+                ["ERL_EPMD_PORT"] = epmdPort,
+                // Use the private epmd only, and keep the Erlang distribution port on loopback too.
+                ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",
+                ["RABBITMQ_MNESIA_BASE"] = Path.Combine(rootDirectory, "state"),
+                ["RABBITMQ_LOG_BASE"] = Path.Combine(rootDirectory, "log"),
+                ["RABBITMQ_LOGS"] = "-",
+                ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(rootDirectory, "enabled_plugins"),
+                ["RABBITMQ_CONFIG_FILE"] = ConfigFile(rootDirectory),
+                ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(rootDirectory, "rabbitmq-env.conf"),
+            },
+        };
+    }
+
+    /// <summary>
+    /// Prepares the node's folders and config just before it starts. The node starts empty each
+    /// run: RabbitMQ applies its default user only when it first creates its database, and the
+    /// password is generated per run. The credentials go into a config file only its owner can
+    /// read, not into the environment, which every child process inherits.
+    /// </summary>
+    public static void Prepare(string rootDirectory, string userName, string password)
+    {
         var state = Path.Combine(rootDirectory, "state");
         if (Directory.Exists(state))
         {
             Directory.Delete(state, recursive: true);
         }
 
-        foreach (var directory in new[] { home, state, Path.Combine(rootDirectory, "log") })
+        foreach (var directory in new[] { Path.Combine(rootDirectory, "home"), state, Path.Combine(rootDirectory, "log") })
         {
             Directory.CreateDirectory(directory);
         }
 
-        var pluginsFile = Path.Combine(rootDirectory, "enabled_plugins");
-        File.WriteAllText(pluginsFile, "[].\n");
-        var envFile = Path.Combine(rootDirectory, "rabbitmq-env.conf");
-        File.WriteAllText(envFile, string.Empty);
-
-        return new ProcessCommand(script, [])
-        {
-            Environment = new Dictionary<string, string>
-            {
-                ["HOME"] = home,
-                ["RABBITMQ_NODENAME"] = $"{nodeName}@localhost",
-                ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-                ["RABBITMQ_NODE_PORT"] = amqpPort,
-                ["RABBITMQ_DIST_PORT"] = distributionPort,
-                ["ERL_EPMD_PORT"] = epmdPort,
-                ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false",
-                ["RABBITMQ_MNESIA_BASE"] = state,
-                ["RABBITMQ_LOG_BASE"] = Path.Combine(rootDirectory, "log"),
-                ["RABBITMQ_LOGS"] = "-",
-                ["RABBITMQ_ENABLED_PLUGINS_FILE"] = pluginsFile,
-                ["RABBITMQ_CONFIG_FILE"] = Path.Combine(rootDirectory, "no-config"),
-                ["RABBITMQ_CONF_ENV_FILE"] = envFile,
-                ["RABBITMQ_DEFAULT_USER"] = userName,
-                ["RABBITMQ_DEFAULT_PASS"] = password,
-            },
-        };
+        File.WriteAllText(Path.Combine(rootDirectory, "enabled_plugins"), "[].\n");
+        File.WriteAllText(Path.Combine(rootDirectory, "rabbitmq-env.conf"), string.Empty);
+        Secrets.WriteOwnerOnly(ConfigFile(rootDirectory), $"default_user = {userName}\ndefault_pass = {password}\n");
     }
+
+    private static string ConfigFile(string rootDirectory) => Path.Combine(rootDirectory, "rabbitmq.conf");
 }

@@ -8,10 +8,13 @@ namespace HealthPlatform.LocalInfrastructure;
 public static class RedisServer
 {
     /// <param name="port">The TCP port, as the text to pass on the command line.</param>
-    public static ProcessCommand Command(string rootDirectory, string port, string password)
+    public static ProcessCommand Command(string rootDirectory, string port) =>
+        new(Executables.Find("redis-server", "redis-server"), [ConfigFile(rootDirectory), "--port", port]);
+
+    /// <summary>Writes the config file; call it just before the server starts.</summary>
+    public static void WriteConfig(string rootDirectory, string password)
     {
         Directory.CreateDirectory(rootDirectory);
-        var configFile = Path.Combine(rootDirectory, "redis.conf");
         var config = string.Join('\n',
             "bind 127.0.0.1",
             "protected-mode yes",
@@ -19,7 +22,8 @@ public static class RedisServer
             "appendonly no",
             $"dir {rootDirectory}",
             $"requirepass {password}");
-        Secrets.WriteOwnerOnly(configFile, config + "\n");
-        return new ProcessCommand(Executables.Find("redis-server", "redis-server"), [configFile, "--port", port]);
+        Secrets.WriteOwnerOnly(ConfigFile(rootDirectory), config + "\n");
     }
+
+    private static string ConfigFile(string rootDirectory) => Path.Combine(rootDirectory, "redis.conf");
 }

@@ -17,6 +17,8 @@ export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=https://localhost:21100
 export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=https://localhost:22100
 
 now_ms() { date +%s%3N; }
+fresh=""
+trap '[ -n "$fresh" ] && rm -rf "$fresh"' EXIT
 for run in $(seq 1 "$runs"); do
   if [ "${FRESH:-0}" = 1 ]; then
     fresh=$(mktemp -d /tmp/healthplatform-cold-XXXXXX); chmod 755 "$fresh"
@@ -36,7 +38,7 @@ for run in $(seq 1 "$runs"); do
 
   kill -TERM "$apphost"
   wait "$apphost" || true
-  until ! pgrep -f 'HealthPlatform\.(Identity|Consent|Records|KeyManagement|Audit)|postgres -D .*healthplatform|rabbitmq|redis-server 127|epmd -port' >/dev/null; do
+  until ! pgrep -f 'HealthPlatform\.(Identity|Consent|Records|KeyManagement|Audit)|postgres -D .*healthplatform|healthplatform-[0-9a-f]{8}@localhost|redis-server 127|epmd -port' >/dev/null; do
     if [ $(( $(now_ms) - healthy )) -gt 120000 ]; then echo "processes left after 120 s:" >&2; pgrep -af 'HealthPlatform|rabbitmq|redis-server|epmd' >&2; exit 1; fi
     sleep 0.2
   done

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using System.Text;
 using Npgsql;
 
 namespace HealthPlatform.AppHost.Extensions;
@@ -14,7 +15,39 @@ internal static class ConnectionProbes
         await connection.OpenAsync(cancellationToken);
     }
 
-    /// <summary>Accepts <c>host:port[,options]</c>, <c>amqp://…@host:port/</c> or <c>Host=…;Port=…</c>.</summary>
+    /// <summary>Authenticates and expects <c>PONG</c>, so a wrong password is unhealthy too.</summary>
+    public static async Task RedisAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var (host, port) = HostAndPort(connectionString);
+        var password = connectionString.Split(',').Select(part => part.Trim())
+            .FirstOrDefault(part => part.StartsWith("password=", StringComparison.Ordinal))?["password=".Length..] ?? string.Empty;
+        using var client = new TcpClient();
+        await client.ConnectAsync(host, port, cancellationToken);
+        var stream = client.GetStream();
+        var request = $"*2\r\n$4\r\nAUTH\r\n${Encoding.UTF8.GetByteCount(password)}\r\n{password}\r\n*1\r\n$4\r\nPING\r\n";
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request), cancellationToken);
+
+        const string expected = "+OK\r\n+PONG\r\n";
+        var buffer = new byte[256];
+        var received = 0;
+        while (received < expected.Length)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(received), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received += read;
+        }
+
+        if (Encoding.UTF8.GetString(buffer, 0, received) != expected)
+        {
+            throw new InvalidOperationException("Redis refused AUTH or PING.");
+        }
+    }
+
+    /// <summary>Accepts <c>host:port[,options]</c> or <c>amqp://…@host:port/</c>.</summary>
     public static async Task TcpAsync(string connectionString, CancellationToken cancellationToken)
     {
         var (host, port) = HostAndPort(connectionString);

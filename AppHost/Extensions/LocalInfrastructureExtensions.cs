@@ -61,11 +61,16 @@ internal static class LocalInfrastructureExtensions
     {
         var secret = Secrets.NewPassword();
         var password = builder.AddParameter($"{ResourceNames.Redis}-password", () => secret, secret: true);
-        var command = RedisServer.Command(root, LocalPorts.Placeholder(LocalServerResource.EndpointName), secret);
+        var command = RedisServer.Command(root, LocalPorts.Placeholder(LocalServerResource.EndpointName));
 
         var redis = builder.AddLocalServer(ResourceNames.Redis, root, command, server => ReferenceExpression.Create(
-            $"{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)},password={password.Resource}"));
-        builder.AddConnectionHealthCheck(redis, ConnectionProbes.TcpAsync);
+                $"{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)},password={password.Resource}"))
+            .OnBeforeResourceStarted((_, _, _) =>
+            {
+                RedisServer.WriteConfig(root, secret);
+                return Task.CompletedTask;
+            });
+        builder.AddConnectionHealthCheck(redis, ConnectionProbes.RedisAsync);
         return redis;
     }
 
@@ -86,15 +91,18 @@ internal static class LocalInfrastructureExtensions
             $"healthplatform-{RandomNumberGenerator.GetHexString(8, lowercase: true)}",
             LocalPorts.Placeholder(LocalServerResource.EndpointName),
             LocalPorts.Placeholder(distributionEndpoint),
-            LocalPorts.Placeholder(epmdEndpoint),
-            userName,
-            secret);
+            LocalPorts.Placeholder(epmdEndpoint));
         var rabbit = builder.AddLocalServer(ResourceNames.Messaging, root, command,
                 server => ReferenceExpression.Create(
                     $"amqp://{userName}:{password.Resource}@{server.Endpoint.Property(EndpointProperty.Host)}:{server.Endpoint.Property(EndpointProperty.Port)}/"),
                 new Dictionary<string, EndpointReference> { [LocalPorts.Placeholder(epmdEndpoint)] = epmd.Resource.Endpoint },
                 extraEndpoints: [distributionEndpoint])
-            .WaitFor(epmd);
+            .WaitFor(epmd)
+            .OnBeforeResourceStarted((_, _, _) =>
+            {
+                RabbitMqNode.Prepare(root, userName, secret);
+                return Task.CompletedTask;
+            });
         builder.AddConnectionHealthCheck(rabbit, ConnectionProbes.TcpAsync);
         return rabbit;
     }

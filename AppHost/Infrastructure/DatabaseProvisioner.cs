@@ -23,19 +23,20 @@ internal static class DatabaseProvisioner
         {
             var password = await database.Password.GetValueAsync(cancellationToken)
                 ?? throw new InvalidOperationException($"Parameter '{database.Password.Name}' has no value.");
-            await EnsureRoleAsync(connection, database.DatabaseName, password, cancellationToken);
+            await EnsureRoleAsync(connection, database.DatabaseName, ScramVerifier.Create(password), cancellationToken);
             await EnsureDatabaseAsync(connection, database.DatabaseName, cancellationToken);
         }
     }
 
-    private static async Task EnsureRoleAsync(NpgsqlConnection connection, string role, string password, CancellationToken cancellationToken)
+    private static async Task EnsureRoleAsync(NpgsqlConnection connection, string role, string verifier, CancellationToken cancellationToken)
     {
         // DDL takes no bind parameters: pass the values through session settings and quote them
         // inside the server with format(%I, %L), so no value is ever spliced into SQL text here.
-        await using (var set = new NpgsqlCommand("SELECT set_config('healthplatform.role', @role, false), set_config('healthplatform.password', @password, false)", connection))
+        // The password travels only as its SCRAM verifier.
+        await using (var set = new NpgsqlCommand("SELECT set_config('healthplatform.role', @role, false), set_config('healthplatform.password', @verifier, false)", connection))
         {
             set.Parameters.AddWithValue("role", role);
-            set.Parameters.AddWithValue("password", password);
+            set.Parameters.AddWithValue("verifier", verifier);
             await set.ExecuteNonQueryAsync(cancellationToken);
         }
 

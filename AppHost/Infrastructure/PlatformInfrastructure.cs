@@ -2,11 +2,13 @@ using Aspire.Hosting.ApplicationModel;
 using HealthPlatform.AppHost.Extensions;
 using HealthPlatform.AppHost.RunModes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace HealthPlatform.AppHost.Infrastructure;
 
 /// <summary>The shared servers of one run, whichever mode provides them, and the services' databases on them.</summary>
-public sealed class PlatformInfrastructure
+public sealed partial class PlatformInfrastructure
 {
     private readonly IDistributedApplicationBuilder _builder;
     private readonly EndpointReference _postgresEndpoint;
@@ -28,13 +30,30 @@ public sealed class PlatformInfrastructure
         Messaging = messaging;
 
         // Each time Postgres becomes ready, bring every service's role and database up to date.
+        // A failure is shown on each database (state and log) rather than leaving the services
+        // waiting for databases that will never come.
         postgres.OnResourceReady(async (server, ready, cancellationToken) =>
         {
-            await DatabaseProvisioner.ProvisionAsync(server, _databases, cancellationToken);
             var notifications = ready.Services.GetRequiredService<ResourceNotificationService>();
+            var state = KnownResourceStates.Running;
+            try
+            {
+                await DatabaseProvisioner.ProvisionAsync(server, _databases, cancellationToken);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+            {
+                var logs = ready.Services.GetRequiredService<ResourceLoggerService>();
+                foreach (var database in _databases)
+                {
+                    LogProvisioningFailed(logs.GetLogger(database), ex.Message);
+                }
+
+                state = KnownResourceStates.FailedToStart;
+            }
+
             foreach (var database in _databases)
             {
-                await notifications.PublishUpdateAsync(database, state => state with { State = KnownResourceStates.Running });
+                await notifications.PublishUpdateAsync(database, snapshot => snapshot with { State = state });
             }
         });
     }
@@ -67,4 +86,7 @@ public sealed class PlatformInfrastructure
         _databases.Add(database.Resource);
         return database;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Creating the role and database failed: {Error}")]
+    private static partial void LogProvisioningFailed(ILogger logger, string error);
 }

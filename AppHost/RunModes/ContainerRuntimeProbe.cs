@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace HealthPlatform.AppHost.RunModes;
 
 /// <summary>
-/// Asks the container runtime's engine for its version, with a timeout. A client binary alone
-/// proves nothing: with no engine behind it, Aspire's container resources hang instead of
-/// failing, so only an engine that answers in time counts.
+/// Asks the container runtime's engine for <c>info</c> (docker and podman alike), with a
+/// timeout. A client binary alone proves nothing: with no engine behind it, Aspire's container
+/// resources hang instead of failing, so only an engine that answers in time counts.
 /// </summary>
 public sealed class ContainerRuntimeProbe(string runtime, TimeSpan timeout) : IContainerRuntimeProbe
 {
@@ -17,7 +17,7 @@ public sealed class ContainerRuntimeProbe(string runtime, TimeSpan timeout) : IC
     {
         var start = new ProcessStartInfo(runtime)
         {
-            ArgumentList = { "info", "--format", "{{.ServerVersion}}" },
+            ArgumentList = { "info" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -49,7 +49,15 @@ public sealed class ContainerRuntimeProbe(string runtime, TimeSpan timeout) : IC
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                process.Kill(entireProcessTree: true);
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // It exited just as the time ran out; too late either way.
+                }
+
                 return false;
             }
         }

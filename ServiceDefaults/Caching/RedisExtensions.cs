@@ -16,7 +16,16 @@ public static class RedisExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var connectionString = builder.Configuration.GetRequiredConnectionString(ResourceNames.Redis);
-        var options = ConfigurationOptions.Parse(connectionString);
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException($"Setting 'ConnectionStrings:{ResourceNames.Redis}' is not a valid Redis connection string.");
+        }
+
         options.AbortOnConnectFail = false;
         options.ClientName = builder.Environment.ApplicationName;
 

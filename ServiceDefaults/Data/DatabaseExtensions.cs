@@ -2,6 +2,7 @@ using HealthPlatform.ServiceDefaults.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace HealthPlatform.ServiceDefaults.Data;
 
@@ -17,6 +18,15 @@ public static class DatabaseExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var connectionString = builder.Configuration.GetRequiredConnectionString(name);
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // Npgsql's message may quote the string, password included: name the setting instead.
+            throw new InvalidOperationException($"Setting 'ConnectionStrings:{name}' is not a valid PostgreSQL connection string.");
+        }
 
         builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(
             connectionString,

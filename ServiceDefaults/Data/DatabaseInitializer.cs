@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,7 +37,7 @@ public sealed partial class DatabaseInitializer<TContext>(
                 _completed.TrySetResult();
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception ex) when (IsTransient(ex))
             {
                 LogRetry(logger, typeof(TContext).Name, attempt, ex.GetType().Name, ex.Message);
                 await Task.Delay(delay, time, stoppingToken);
@@ -44,6 +45,21 @@ public sealed partial class DatabaseInitializer<TContext>(
             }
         }
     }
+
+    /// <summary>
+    /// Waiting helps only while the database is unreachable, starting, or not yet provisioned
+    /// (its role or database not created). Anything else (a faulty migration, a model without
+    /// its migration) is a bug: it escapes and stops the service instead of hiding behind "not ready".
+    /// </summary>
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.IsTransient
+            || postgres.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidCatalogName
+                or PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.CannotConnectNow,
+        NpgsqlException npgsql => npgsql.IsTransient,
+        RetryLimitExceededException or TimeoutException => true,
+        _ => false,
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: migrations applied (attempt {Attempt})")]
     private static partial void LogMigrated(ILogger logger, string context, int attempt);

@@ -18,20 +18,16 @@ public static class MigrationRunner
             ?? throw new InvalidOperationException($"{context.GetType().Name} has no connection string.");
         var lockKey = LockKeyFor(context.GetType());
 
-        // The lock belongs to this connection's session; it is released when it closes, even on a crash.
-        await using var lockConnection = new NpgsqlConnection(connectionString);
+        // The lock belongs to this session. The connection is not pooled, so closing it (on any
+        // path, a crash included) ends the session and releases the lock for the other replicas.
+        var lockConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+        await using var lockConnection = new NpgsqlConnection(lockConnectionString);
         await lockConnection.OpenAsync(cancellationToken);
-        await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection))
-        {
-            acquire.Parameters.AddWithValue("key", lockKey);
-            await acquire.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await using var acquire = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", lockConnection);
+        acquire.Parameters.AddWithValue("key", lockKey);
+        await acquire.ExecuteNonQueryAsync(cancellationToken);
 
         await context.Database.MigrateAsync(cancellationToken);
-
-        await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", lockConnection);
-        release.Parameters.AddWithValue("key", lockKey);
-        await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A stable 64-bit key per context type (FNV-1a of its full name).</summary>

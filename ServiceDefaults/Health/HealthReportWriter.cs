@@ -5,9 +5,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace HealthPlatform.ServiceDefaults.Health;
 
 /// <summary>
-/// Writes a health report as JSON: overall status and each check by name with its status and
-/// a short description. Exception texts and check data are left out: they can carry host
-/// names, user names or connection details, and health is served without authentication.
+/// Writes a health report as JSON: overall status and each check's status by name. Nothing
+/// else: descriptions, exception texts and check data can carry host names, user names or
+/// connection details (a broker's "unreachable" text does), and health is served without
+/// authentication. Details go to the service's logs.
 /// </summary>
 internal static class HealthReportWriter
 {
@@ -18,7 +19,7 @@ internal static class HealthReportWriter
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(
                 entry => entry.Key,
-                entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description }),
+                entry => new { status = entry.Value.Status.ToString() }),
         };
         context.Response.ContentType = "application/json; charset=utf-8";
         return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);

@@ -4,20 +4,18 @@ namespace HealthPlatform.ServiceDefaults.Hosting;
 
 /// <summary>
 /// Keeps each listener to its own routes: a route marked for one listener answers 404 on the
-/// others, and the management listener serves nothing but routes marked for it. This runs
-/// after routing, so it sees the matched endpoint's metadata.
+/// others, and an unmarked route answers only on the public listener, so an internal or
+/// management route that forgets its mark is closed rather than exposed. A connection on a
+/// port that is none of the three (a listener added by other configuration) is served nothing.
+/// This runs after routing, so it sees the matched endpoint's metadata.
 /// </summary>
 internal sealed class ListenerIsolationMiddleware(RequestDelegate next, PlatformListeners listeners)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var listener = listeners.NameOf(context.Connection.LocalPort);
-        var required = context.GetEndpoint()?.Metadata.GetMetadata<ListenerMetadata>()?.Listener;
-
-        var allowed = required is null
-            ? listener != ResourceNames.Endpoints.Management
-            : string.Equals(required, listener, StringComparison.Ordinal);
-        if (allowed)
+        var required = context.GetEndpoint()?.Metadata.GetMetadata<ListenerMetadata>()?.Listener ?? ResourceNames.Endpoints.Public;
+        if (listener is not null && string.Equals(required, listener, StringComparison.Ordinal))
         {
             return next(context);
         }

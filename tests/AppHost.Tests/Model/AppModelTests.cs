@@ -12,8 +12,11 @@ namespace HealthPlatform.AppHost.Tests.Model;
 /// model is checked without starting it: the same services, with the same references and waits
 /// as the local mode, on container resources instead of local processes.
 /// </summary>
-public sealed class AppModelTests
+public sealed class AppModelTests : IDisposable
 {
+    // Building the local-mode model prepares the servers' folders; keep them out of the way.
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("healthplatform-model-").FullName;
+
     [Fact]
     public async Task ContainersMode_HoldsContainerInfrastructure()
     {
@@ -86,9 +89,11 @@ public sealed class AppModelTests
         Assert.Contains(ResourceNames.Endpoints.Public, records);
     }
 
-    private static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string mode) =>
+    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+
+    private Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string mode) =>
         DistributedApplicationTestingBuilder.CreateAsync<Projects.HealthPlatform_AppHost>(
-            [$"--Platform:RunMode={mode}", $"--LocalInfrastructure:DataDirectory={Path.Combine(Path.GetTempPath(), "healthplatform-model-test")}"],
+            [$"--Platform:RunMode={mode}", $"--LocalInfrastructure:DataDirectory={_dataDirectory}"],
             (options, _) => options.DisableDashboard = true,
             CancellationToken.None);
 

@@ -59,17 +59,25 @@ public sealed class PlatformApp : IAsyncDisposable
             }
         }
 
-        var app = await builder.BuildAsync(cancellationToken);
-        var platform = new PlatformApp(app, dataDirectory);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        foreach (var name in Infrastructure.Concat(Services))
+        var platform = new PlatformApp(await builder.BuildAsync(cancellationToken), dataDirectory);
+        try
         {
-            await platform.Notifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StartTimeout);
+            await platform.App.StartAsync(timeout.Token);
+            foreach (var name in Infrastructure.Concat(Services))
+            {
+                await platform.Notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
 
-        return platform;
+            return platform;
+        }
+        catch
+        {
+            // A platform that did not come up is still stopped and its folder removed.
+            await platform.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The management (health) address of a service on this run's randomised ports.</summary>
@@ -77,7 +85,7 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await App.DisposeAsync();
+        await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2));
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -31,7 +31,11 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
     {
         foreach (var service in PlatformApp.Services)
         {
-            var report = await HealthReport.ReadAsync(_http, fixture.Platform.ManagementEndpoint(service), CancellationToken.None);
+            var report = await Eventually.MatchAsync(
+                ct => HealthReport.ReadAsync(_http, fixture.Platform.ManagementEndpoint(service), ct),
+                r => r.StatusCode == HttpStatusCode.OK,
+                HealthTimeout,
+                $"{service} to be healthy");
 
             Assert.Equal(HttpStatusCode.OK, report.StatusCode);
             Assert.Equal("Healthy", report.Status);
@@ -65,7 +69,8 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
     {
         var commands = fixture.Platform.App.Services.GetRequiredService<ResourceCommandService>();
 
-        var stopped = await commands.ExecuteCommandAsync(ResourceNames.Redis, KnownResourceCommands.StopCommand);
+        using var timeout = new CancellationTokenSource(HealthTimeout);
+        var stopped = await commands.ExecuteCommandAsync(ResourceNames.Redis, KnownResourceCommands.StopCommand, timeout.Token);
         Assert.True(stopped.Success, stopped.Message);
         try
         {
@@ -85,7 +90,7 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
         }
         finally
         {
-            var started = await commands.ExecuteCommandAsync(ResourceNames.Redis, KnownResourceCommands.StartCommand);
+            var started = await commands.ExecuteCommandAsync(ResourceNames.Redis, KnownResourceCommands.StartCommand, timeout.Token);
             Assert.True(started.Success, started.Message);
         }
 

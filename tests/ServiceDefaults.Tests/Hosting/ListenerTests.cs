@@ -54,8 +54,9 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.Contains("\"dependency\":{\"status\":\"Unhealthy\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"dependency\":{\"status\":\"Unhealthy\"}", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret123", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("down", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,12 +84,25 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("management")]
+    [InlineData("internal")]
+    public async Task UnmarkedRoute_IsServedOnlyOnThePublicListener(string listener)
+    {
+        using var client = _certificate.CreateClient();
+        var address = listener == "management" ? _host.Management : _host.Internal;
+
+        using var response = await client.GetAsync(new Uri(address, "/ping"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
-    public async Task ManagementListener_ServesNoApplicationRoute()
+    public async Task MessagingProbe_OutsideDevelopment_DoesNotExist()
     {
         using var client = _certificate.CreateClient();
 
-        using var response = await client.GetAsync(new Uri(_host.Management, "/ping"));
+        using var response = await client.PostAsync(new Uri(_host.Management, "/diagnostics/messaging-probe"), content: null);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

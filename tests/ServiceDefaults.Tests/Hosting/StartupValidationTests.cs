@@ -23,6 +23,34 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public void Start_WithMalformedDatabaseConnectionString_FailsNamingTheSettingButNotItsValue()
+    {
+        var builder = new ServiceHost(_certificate).CreateBuilder(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:probedb"] = "Host=db;Password=Hunter22;Bogus Keyword=1",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformDatabase<ProbeDbContext>("probedb"));
+
+        Assert.Contains("ConnectionStrings:probedb", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hunter22", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_WithMalformedRedisConnectionString_FailsNamingTheSetting()
+    {
+        var builder = new ServiceHost(_certificate).CreateBuilder(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = "localhost:6379,password=Hunter22,nosuchoption=1",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformRedis());
+
+        Assert.Contains("ConnectionStrings:redis", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hunter22", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Start_WithoutRedisConnectionString_FailsNamingTheSetting()
     {
         var builder = new ServiceHost(_certificate).CreateBuilder();

@@ -23,6 +23,22 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         var port = FreePort.Next();
         _server = await RunningServer.StartAsync(
             _cluster.ServerCommand(port.ToString(CultureInfo.InvariantCulture), durable: false), port, TimeSpan.FromSeconds(60), CancellationToken.None);
+
+        // Postgres accepts TCP a moment before it accepts sessions ("the database system is starting up").
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                await connection.OpenAsync(deadline.Token);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CannotConnectNow)
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
     }
 
     /// <summary>Creates a fresh, empty database and returns a superuser connection string to it.</summary>
