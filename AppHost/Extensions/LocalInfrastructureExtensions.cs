@@ -26,6 +26,7 @@ internal static class LocalInfrastructureExtensions
         var root = builder.Configuration[DataDirectoryKey] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : DefaultDataDirectory(builder.AppHostDirectory);
+        DataDirectory.EnsureOwned(root);
 
         var postgres = builder.AddLocalPostgres(Path.Combine(root, "postgres"));
         var redis = builder.AddLocalRedis(Path.Combine(root, "redis"));
@@ -40,7 +41,7 @@ internal static class LocalInfrastructureExtensions
     private static string DefaultDataDirectory(string appHostDirectory)
     {
         var checkout = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(appHostDirectory)))[..12];
-        return Path.Combine("/var/tmp", "healthplatform", $"{Environment.UserName}-{checkout}");
+        return Path.Combine("/var/tmp", $"healthplatform-{Environment.UserName}-{checkout}");
     }
 
     private static IResourceBuilder<LocalServerResource> AddLocalPostgres(this IDistributedApplicationBuilder builder, string root)

@@ -20,6 +20,10 @@ public static class MessagingExtensions
         var broker = RabbitMqAddress.Parse(builder.Configuration.GetRequiredConnectionString(ResourceNames.Messaging));
         var serviceName = builder.Environment.ApplicationName;
 
+        // On shutdown the broker may already be gone (the AppHost stops everything at once, a
+        // node may be drained): give the bus a bounded time to stop instead of waiting on it.
+        builder.Services.Configure<MassTransitHostOptions>(host => host.StopTimeout = TimeSpan.FromSeconds(5));
+
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix: serviceName, includeNamespace: false));
