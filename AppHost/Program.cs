@@ -18,20 +18,27 @@ var recordsDb = infrastructure.AddServiceDatabase(ResourceNames.RecordsDatabase)
 var keyManagementDb = infrastructure.AddServiceDatabase(ResourceNames.KeyManagementDatabase);
 var auditDb = infrastructure.AddServiceDatabase(ResourceNames.AuditDatabase);
 
-// Services.
-builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001))
+// Services, each with its own certificate (spiffe://healthplatform/{name}) for mTLS.
+var pki = builder.AddDevelopmentPki(
+    [ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent, ResourceNames.KeyManagement, ResourceNames.Audit]);
+
+builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001), pki)
     .WithInfrastructure(identityDb, infrastructure);
 
-builder.AddPlatformService<Projects.HealthPlatform_Records>(ResourceNames.Records, new ServicePorts(Public: 5002, Internal: 6002, Management: 7002))
+var records = builder.AddPlatformService<Projects.HealthPlatform_Records>(ResourceNames.Records, new ServicePorts(Public: 5002, Internal: 6002, Management: 7002), pki)
     .WithInfrastructure(recordsDb, infrastructure);
 
-builder.AddPlatformService<Projects.HealthPlatform_Consent>(ResourceNames.Consent, new ServicePorts(Public: 5003, Internal: 6003, Management: 7003))
+var consent = builder.AddPlatformService<Projects.HealthPlatform_Consent>(ResourceNames.Consent, new ServicePorts(Public: 5003, Internal: 6003, Management: 7003), pki)
     .WithInfrastructure(consentDb, infrastructure);
 
-builder.AddPlatformService<Projects.HealthPlatform_KeyManagement>(ResourceNames.KeyManagement, new ServicePorts(Public: null, Internal: 6004, Management: 7004))
+var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManagement>(ResourceNames.KeyManagement, new ServicePorts(Public: null, Internal: 6004, Management: 7004), pki)
     .WithInfrastructure(keyManagementDb, infrastructure);
 
-builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005))
+var audit = builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005), pki)
     .WithInfrastructure(auditDb, infrastructure);
+
+// Who calls whom over mTLS (service discovery of the internal endpoints).
+records.WithReference(consent).WithReference(keyManagement);
+audit.WithReference(keyManagement);
 
 await builder.Build().RunAsync();

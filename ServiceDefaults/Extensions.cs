@@ -3,8 +3,6 @@ using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Hosting;
 using HealthPlatform.ServiceDefaults.Security;
 using HealthPlatform.ServiceDefaults.Telemetry;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -47,11 +45,7 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
-        // Deny by default: a route that does not say who may call it is closed to everyone.
-        builder.Services.AddAuthentication(NoCredentialsAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, NoCredentialsAuthenticationHandler>(NoCredentialsAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.AddPlatformSecurity();
 
         // Leave in-flight requests time to finish within Kubernetes' default 30 s grace period.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
@@ -74,6 +68,7 @@ public static class Extensions
         app.UseAuthorization();
 
         app.MapPlatformHealthEndpoints();
+        app.MapWhoAmI();
         app.MapMessagingProbe(app.Environment);
         return app;
     }

@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using HealthPlatform.AppHost.Infrastructure;
+using HealthPlatform.LocalInfrastructure;
 using HealthPlatform.ServiceDefaults;
 
 namespace HealthPlatform.AppHost.Extensions;
@@ -13,10 +14,11 @@ internal static class ServiceProjectExtensions
     /// Adds one platform service with its listeners, running in the AppHost's environment
     /// (Development when run locally, so development-only features and seeds apply there only).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddPlatformService<TProject>(this IDistributedApplicationBuilder builder, string name, ServicePorts ports)
+    public static IResourceBuilder<ProjectResource> AddPlatformService<TProject>(this IDistributedApplicationBuilder builder, string name, ServicePorts ports, DevelopmentPki pki)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+            .WithEnvironment("Certificates__Directory", pki.DirectoryOf(name))
             .WithPlatformEndpoints(ports);
 
     /// <summary>

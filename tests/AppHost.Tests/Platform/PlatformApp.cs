@@ -19,6 +19,8 @@ public sealed class PlatformApp : IAsyncDisposable
 
     public static readonly string[] Infrastructure = [ResourceNames.Postgres, ResourceNames.Redis, ResourceNames.Messaging];
 
+    private const string PkiFolder = "pki";
+
     private PlatformApp(DistributedApplication app, string dataDirectory)
     {
         App = app;
@@ -43,6 +45,7 @@ public sealed class PlatformApp : IAsyncDisposable
             [
                 "--Platform:RunMode=Local",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
+                $"--DevelopmentPki:Directory={Path.Combine(dataDirectory, PkiFolder)}",
                 "--DcpPublisher:RandomizePorts=true",
             ],
             (options, _) => options.DisableDashboard = true,
@@ -79,6 +82,12 @@ public sealed class PlatformApp : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The development PKI of this run (CA, and a certificate per service and for the operator).</summary>
+    public string PkiDirectory => Path.Combine(DataDirectory, PkiFolder);
+
+    /// <summary>The internal (mTLS) address of a service on this run's randomised ports.</summary>
+    public Uri InternalEndpoint(string service) => App.GetEndpoint(service, ResourceNames.Endpoints.Internal);
 
     /// <summary>The management (health) address of a service on this run's randomised ports.</summary>
     public Uri ManagementEndpoint(string service) => App.GetEndpoint(service, ResourceNames.Endpoints.Management);

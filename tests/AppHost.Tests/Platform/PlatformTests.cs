@@ -118,8 +118,11 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
         using var response = await _http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
 
+        // Each service exports in its own batches: wait until all three parts of the trace are in.
         var spans = await fixture.Telemetry.WaitForAsync(
-            all => all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Audit && s.Kind == ReceivedSpan.KindConsumer),
+            all => all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Records && s.Kind == ReceivedSpan.KindServer)
+                && all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Records && s.Kind == ReceivedSpan.KindProducer)
+                && all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Audit && s.Kind == ReceivedSpan.KindConsumer),
             TimeSpan.FromSeconds(60));
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
 

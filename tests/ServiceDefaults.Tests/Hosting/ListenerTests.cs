@@ -12,12 +12,12 @@ namespace HealthPlatform.ServiceDefaults.Tests.Hosting;
 /// <summary>The shared pipeline over real Kestrel listeners and TLS handshakes.</summary>
 public sealed class ListenerTests : IAsyncLifetime, IDisposable
 {
-    private readonly TestCertificate _certificate = new();
+    private readonly TestPki _pki = new("records", "consent");
     private readonly ServiceHost _host;
     private WebApplication? _app;
     private HealthCheckResult _dependency = HealthCheckResult.Healthy("fine");
 
-    public ListenerTests() => _host = new ServiceHost(_certificate);
+    public ListenerTests() => _host = new ServiceHost(_pki, "records");
 
     public async Task InitializeAsync()
     {
@@ -34,7 +34,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Health_OnManagementListener_ReportsEachCheckByName()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.GetAsync(new Uri(_host.Management, "/health"));
 
@@ -48,7 +48,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     public async Task Health_WhenADependencyFails_Is503AndLeaksNoExceptionText()
     {
         _dependency = HealthCheckResult.Unhealthy("down", new InvalidOperationException("Host=db;Password=Secret123"));
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.GetAsync(new Uri(_host.Management, "/health"));
 
@@ -63,7 +63,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     public async Task Liveness_IgnoresDependencies()
     {
         _dependency = HealthCheckResult.Unhealthy("down");
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.GetAsync(new Uri(_host.Management, "/alive"));
 
@@ -75,7 +75,8 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [InlineData("internal")]
     public async Task Health_OnTlsListeners_IsNotFoundAsProblemDetails(string listener)
     {
-        using var client = _certificate.CreateClient();
+        using var certificate = _pki.Certificate("consent");
+        using var client = _pki.CreateClient(certificate);
         var address = listener == "public" ? _host.Public : _host.Internal;
 
         using var response = await client.GetAsync(new Uri(address, "/health"));
@@ -89,7 +90,8 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [InlineData("internal")]
     public async Task UnmarkedRoute_IsServedOnlyOnThePublicListener(string listener)
     {
-        using var client = _certificate.CreateClient();
+        using var certificate = _pki.Certificate("consent");
+        using var client = _pki.CreateClient(certificate);
         var address = listener == "management" ? _host.Management : _host.Internal;
 
         using var response = await client.GetAsync(new Uri(address, "/ping"));
@@ -100,7 +102,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task MessagingProbe_OutsideDevelopment_DoesNotExist()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.PostAsync(new Uri(_host.Management, "/diagnostics/messaging-probe"), content: null);
 
@@ -110,7 +112,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Route_ThatDoesNotSayWhoMayCallIt_Is401ForEveryone()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.GetAsync(new Uri(_host.Public, "/closed"));
 
@@ -122,7 +124,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task PublicResponse_CarriesSecurityHeaders()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
 
         using var response = await client.GetAsync(new Uri(_host.Public, "/ping"));
 
@@ -136,7 +138,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task RequestBody_OverTheLimit_IsRefusedWith413()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
         using var content = new StringContent(new string('x', 4096));
 
         using var response = await client.PostAsync(new Uri(_host.Public, "/echo"), content);
@@ -147,7 +149,7 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task RequestBody_WithinTheLimit_IsAccepted()
     {
-        using var client = _certificate.CreateClient();
+        using var client = _pki.CreateClient();
         using var content = new StringContent(new string('x', 512));
 
         using var response = await client.PostAsync(new Uri(_host.Public, "/echo"), content);
@@ -163,5 +165,5 @@ public sealed class ListenerTests : IAsyncLifetime, IDisposable
         }
     }
 
-    public void Dispose() => _certificate.Dispose();
+    public void Dispose() => _pki.Dispose();
 }

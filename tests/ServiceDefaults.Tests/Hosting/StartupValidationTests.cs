@@ -10,12 +10,12 @@ namespace HealthPlatform.ServiceDefaults.Tests.Hosting;
 /// <summary>Bad configuration stops a service at start-up, with a message naming the setting.</summary>
 public sealed class StartupValidationTests : IDisposable
 {
-    private readonly TestCertificate _certificate = new();
+    private readonly TestPki _pki = new("records");
 
     [Fact]
     public void Start_WithoutDatabaseConnectionString_FailsNamingTheSetting()
     {
-        var builder = new ServiceHost(_certificate).CreateBuilder();
+        var builder = new ServiceHost(_pki, "records").CreateBuilder();
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformDatabase<ProbeDbContext>("probedb"));
 
@@ -25,7 +25,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Start_WithMalformedDatabaseConnectionString_FailsNamingTheSettingButNotItsValue()
     {
-        var builder = new ServiceHost(_certificate).CreateBuilder(new Dictionary<string, string?>
+        var builder = new ServiceHost(_pki, "records").CreateBuilder(new Dictionary<string, string?>
         {
             ["ConnectionStrings:probedb"] = "Host=db;Password=Hunter22;Bogus Keyword=1",
         });
@@ -39,7 +39,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Start_WithMalformedRedisConnectionString_FailsNamingTheSetting()
     {
-        var builder = new ServiceHost(_certificate).CreateBuilder(new Dictionary<string, string?>
+        var builder = new ServiceHost(_pki, "records").CreateBuilder(new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = "localhost:6379,password=Hunter22,nosuchoption=1",
         });
@@ -53,7 +53,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Start_WithoutRedisConnectionString_FailsNamingTheSetting()
     {
-        var builder = new ServiceHost(_certificate).CreateBuilder();
+        var builder = new ServiceHost(_pki, "records").CreateBuilder();
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformRedis());
 
@@ -63,7 +63,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Start_WithoutMessagingConnectionString_FailsNamingTheSetting()
     {
-        var builder = new ServiceHost(_certificate).CreateBuilder();
+        var builder = new ServiceHost(_pki, "records").CreateBuilder();
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddPlatformMessaging());
 
@@ -73,7 +73,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public void Start_WithCollidingPorts_FailsNamingTheSettings()
     {
-        var host = new ServiceHost(_certificate);
+        var host = new ServiceHost(_pki, "records");
         var builder = host.CreateBuilder(new Dictionary<string, string?> { ["Endpoints:InternalPort"] = host.ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         // Kestrel reads its listeners while the application is built, so the check fires there.
@@ -82,5 +82,5 @@ public sealed class StartupValidationTests : IDisposable
         Assert.Contains("Endpoints:InternalPort", error.Message, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _certificate.Dispose();
+    public void Dispose() => _pki.Dispose();
 }

@@ -1,11 +1,12 @@
+using System.Globalization;
 using HealthPlatform.LocalInfrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
 
-/// <summary>A service built the way every platform service is, listening on real loopback ports.</summary>
-public sealed class ServiceHost(TestCertificate certificate)
+/// <summary>A service built the way every platform service is, with its platform certificate, on real loopback ports.</summary>
+public sealed class ServiceHost(TestPki pki, string identity)
 {
     public int PublicPort { get; } = FreePort.Next();
 
@@ -13,22 +14,21 @@ public sealed class ServiceHost(TestCertificate certificate)
 
     public int ManagementPort { get; } = FreePort.Next();
 
-    public Uri Public => new($"https://127.0.0.1:{PublicPort}");
+    public Uri Public => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{PublicPort}"));
 
-    public Uri Internal => new($"https://127.0.0.1:{InternalPort}");
+    public Uri Internal => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{InternalPort}"));
 
-    public Uri Management => new($"http://127.0.0.1:{ManagementPort}");
+    public Uri Management => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ManagementPort}"));
 
     public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Endpoints:PublicPort"] = PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Endpoints:InternalPort"] = InternalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Endpoints:ManagementPort"] = ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Kestrel:Certificates:Default:Path"] = certificate.CertificatePath,
-            ["Kestrel:Certificates:Default:KeyPath"] = certificate.KeyPath,
+            ["Endpoints:PublicPort"] = PublicPort.ToString(CultureInfo.InvariantCulture),
+            ["Endpoints:InternalPort"] = InternalPort.ToString(CultureInfo.InvariantCulture),
+            ["Endpoints:ManagementPort"] = ManagementPort.ToString(CultureInfo.InvariantCulture),
+            ["Certificates:Directory"] = pki.DirectoryOf(identity),
         });
         if (settings is not null)
         {

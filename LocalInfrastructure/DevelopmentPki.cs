@@ -1,0 +1,132 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace HealthPlatform.LocalInfrastructure;
+
+/// <summary>
+/// DEV ONLY: a private certificate authority and one short-lived certificate per workload
+/// (<c>spiffe://healthplatform/{name}</c> as SAN URI, <c>localhost</c> and 127.0.0.1 as names),
+/// laid out as cert-manager lays out a Kubernetes TLS secret: <c>{name}/tls.crt</c>,
+/// <c>{name}/tls.key</c>, <c>{name}/ca.crt</c>. The CA and certificates are reused until they
+/// near expiry, then reissued; private keys are written owner-only and never leave the folder.
+/// </summary>
+public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
+{
+    public const string TrustDomain = "healthplatform";
+
+    public static readonly TimeSpan CaLifetime = TimeSpan.FromDays(365);
+    public static readonly TimeSpan LeafLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>A certificate with less than this left is reissued.</summary>
+    public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(2);
+
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+
+    public string RootDirectory { get; } = rootDirectory;
+
+    public string AuthorityCertificatePath => Path.Combine(RootDirectory, "ca", "ca.crt");
+
+    private string AuthorityKeyPath => Path.Combine(RootDirectory, "ca", "ca.key");
+
+    public static Uri SpiffeId(string name) => new($"spiffe://{TrustDomain}/{name}");
+
+    /// <summary>The folder holding <c>tls.crt</c>, <c>tls.key</c> and <c>ca.crt</c> for a workload.</summary>
+    public string DirectoryOf(string name) => Path.Combine(RootDirectory, name);
+
+    /// <summary>Creates or renews the CA and each workload's certificate; returns the names reissued.</summary>
+    public IReadOnlyList<string> EnsureCertificates(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        Directory.CreateDirectory(Path.Combine(RootDirectory, "ca"));
+        var authorityRenewed = EnsureAuthority();
+        using var authority = X509Certificate2.CreateFromPemFile(AuthorityCertificatePath, AuthorityKeyPath);
+        var reissued = new List<string>();
+        foreach (var name in names)
+        {
+            if (authorityRenewed || NeedsRenewal(name, authority))
+            {
+                IssueLeaf(name, authority);
+                reissued.Add(name);
+            }
+        }
+
+        return reissued;
+    }
+
+    /// <summary>Issues a certificate for <paramref name="name"/> now, whatever the state of the old one.</summary>
+    public void Reissue(string name)
+    {
+        using var authority = X509Certificate2.CreateFromPemFile(AuthorityCertificatePath, AuthorityKeyPath);
+        IssueLeaf(name, authority);
+    }
+
+    private bool EnsureAuthority()
+    {
+        if (File.Exists(AuthorityCertificatePath) && File.Exists(AuthorityKeyPath))
+        {
+            using var existing = X509CertificateLoader.LoadCertificateFromFile(AuthorityCertificatePath);
+            if (existing.NotAfter - time.GetUtcNow().UtcDateTime > TimeSpan.FromDays(30))
+            {
+                return false;
+            }
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN=HealthPlatform development CA, O={TrustDomain}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        var now = time.GetUtcNow();
+        using var authority = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(CaLifetime));
+        Secrets.WriteOwnerOnly(AuthorityKeyPath, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(AuthorityCertificatePath, authority.ExportCertificatePem());
+        return true;
+    }
+
+    private bool NeedsRenewal(string name, X509Certificate2 authority)
+    {
+        var certificatePath = Path.Combine(DirectoryOf(name), "tls.crt");
+        if (!File.Exists(certificatePath) || !File.Exists(Path.Combine(DirectoryOf(name), "tls.key")))
+        {
+            return true;
+        }
+
+        using var existing = X509CertificateLoader.LoadCertificateFromFile(certificatePath);
+        return existing.NotAfter - time.GetUtcNow().UtcDateTime < RenewBefore
+            || !string.Equals(existing.Issuer, authority.Subject, StringComparison.Ordinal);
+    }
+
+    private void IssueLeaf(string name, X509Certificate2 authority)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}, O={TrustDomain}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        request.CertificateExtensions.Add(SubjectAlternativeNames(name));
+
+        var now = time.GetUtcNow();
+        var notAfter = now.Add(LeafLifetime) < authority.NotAfter ? now.Add(LeafLifetime) : new DateTimeOffset(authority.NotAfter.ToUniversalTime());
+        using var leaf = request.Create(authority, now.AddMinutes(-5), notAfter, RandomNumberGenerator.GetBytes(16));
+
+        var directory = Directory.CreateDirectory(DirectoryOf(name)).FullName;
+        // Write the key first and the certificate last: a watcher that sees a new tls.crt finds its key in place.
+        Secrets.WriteOwnerOnly(Path.Combine(directory, "tls.key"), key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(Path.Combine(directory, "ca.crt"), authority.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "tls.crt"), leaf.ExportCertificatePem());
+    }
+
+    /// <summary>SAN: the SPIFFE URI (the identity), plus localhost names for TLS host checks.</summary>
+    private static X509Extension SubjectAlternativeNames(string name)
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(SpiffeId(name));
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        return names.Build();
+    }
+}

@@ -1,0 +1,7 @@
+namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+
+/// <summary>The system clock moved by a fixed offset.</summary>
+public sealed class ShiftedTime(TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+}
