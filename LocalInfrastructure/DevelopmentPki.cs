@@ -39,7 +39,8 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
     public IReadOnlyList<string> EnsureCertificates(IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        Directory.CreateDirectory(Path.Combine(RootDirectory, "ca"));
+        OwnerOnlyDirectory(RootDirectory);
+        OwnerOnlyDirectory(Path.Combine(RootDirectory, "ca"));
         var authorityRenewed = EnsureAuthority();
         using var authority = X509Certificate2.CreateFromPemFile(AuthorityCertificatePath, AuthorityKeyPath);
         var reissued = new List<string>();
@@ -67,7 +68,7 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         if (File.Exists(AuthorityCertificatePath) && File.Exists(AuthorityKeyPath))
         {
             using var existing = X509CertificateLoader.LoadCertificateFromFile(AuthorityCertificatePath);
-            if (existing.NotAfter - time.GetUtcNow().UtcDateTime > TimeSpan.FromDays(30))
+            if (existing.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime > TimeSpan.FromDays(30))
             {
                 return false;
             }
@@ -81,7 +82,7 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         var now = time.GetUtcNow();
         using var authority = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(CaLifetime));
         Secrets.WriteOwnerOnly(AuthorityKeyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(AuthorityCertificatePath, authority.ExportCertificatePem());
+        Secrets.WriteAtomically(AuthorityCertificatePath, authority.ExportCertificatePem());
         return true;
     }
 
@@ -94,8 +95,20 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         }
 
         using var existing = X509CertificateLoader.LoadCertificateFromFile(certificatePath);
-        return existing.NotAfter - time.GetUtcNow().UtcDateTime < RenewBefore
-            || !string.Equals(existing.Issuer, authority.Subject, StringComparison.Ordinal);
+        return existing.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime < RenewBefore
+            || !IsIssuedBy(existing, authority);
+    }
+
+    /// <summary>Every CA generation has the same name: check the signature by building the chain to this CA.</summary>
+    private bool IsIssuedBy(X509Certificate2 certificate, X509Certificate2 authority)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
+        return chain.Build(certificate);
     }
 
     private void IssueLeaf(string name, X509Certificate2 authority)
@@ -113,11 +126,24 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         var notAfter = now.Add(LeafLifetime) < authority.NotAfter ? now.Add(LeafLifetime) : new DateTimeOffset(authority.NotAfter.ToUniversalTime());
         using var leaf = request.Create(authority, now.AddMinutes(-5), notAfter, RandomNumberGenerator.GetBytes(16));
 
-        var directory = Directory.CreateDirectory(DirectoryOf(name)).FullName;
-        // Write the key first and the certificate last: a watcher that sees a new tls.crt finds its key in place.
+        var directory = OwnerOnlyDirectory(DirectoryOf(name));
+        // Each file is replaced whole (write, then rename). A service that reads the folder between
+        // two files sees a key that does not match its certificate; it keeps the certificate it
+        // has and reads again at its next check.
+        Secrets.WriteAtomically(Path.Combine(directory, "ca.crt"), authority.ExportCertificatePem());
         Secrets.WriteOwnerOnly(Path.Combine(directory, "tls.key"), key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(Path.Combine(directory, "ca.crt"), authority.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(directory, "tls.crt"), leaf.ExportCertificatePem());
+        Secrets.WriteAtomically(Path.Combine(directory, "tls.crt"), leaf.ExportCertificatePem());
+    }
+
+    private static string OwnerOnlyDirectory(string path)
+    {
+        var directory = Directory.CreateDirectory(path).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return directory;
     }
 
     /// <summary>SAN: the SPIFFE URI (the identity), plus localhost names for TLS host checks.</summary>

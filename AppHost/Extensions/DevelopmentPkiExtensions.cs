@@ -38,7 +38,8 @@ internal static class DevelopmentPkiExtensions
             pki.EnsureCertificates(identities);
             return Task.CompletedTask;
         });
-        builder.Services.AddHostedService(_ => new DevelopmentPkiRenewal(pki, identities, TimeProvider.System));
+        builder.Services.AddHostedService(services => new DevelopmentPkiRenewal(
+            pki, identities, TimeProvider.System, services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DevelopmentPkiRenewal>>()));
         return pki;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -39,15 +40,18 @@ internal static class KestrelExtensions
         var address = IPAddress.Parse(endpoints.BindAddress);
         if (endpoints.PublicPort is > 0 and var publicPort)
         {
-            // Client certificates are allowed, not required, so certificate-bound tokens can be checked.
-            kestrel.Listen(address, publicPort, listen => listen.UseHttps(Tls(certificates, validator, ClientCertificateMode.AllowCertificate)));
+            // Client certificates are allowed, not required, so that tokens bound to them (RFC 8705)
+            // can be checked; apps may use self-signed ones, so no CA is demanded here.
+            kestrel.Listen(address, publicPort, listen => listen.UseHttps(Tls(
+                certificates, ClientCertificateMode.AllowCertificate, validator.ValidatePublicClient)));
         }
 
         if (endpoints.InternalPort is > 0 and var internalPort)
         {
             // Require a client certificate that proves a platform identity: anyone else is refused
             // during the handshake, before any routing.
-            kestrel.Listen(address, internalPort, listen => listen.UseHttps(Tls(certificates, validator, ClientCertificateMode.RequireCertificate)));
+            kestrel.Listen(address, internalPort, listen => listen.UseHttps(Tls(
+                certificates, ClientCertificateMode.RequireCertificate, certificate => validator.ValidateClient(certificate) is not null)));
         }
 
         if (endpoints.ManagementPort is > 0 and var managementPort)
@@ -56,14 +60,17 @@ internal static class KestrelExtensions
         }
     }
 
-    private static HttpsConnectionAdapterOptions Tls(PlatformCertificates certificates, PlatformCertificateValidator validator, ClientCertificateMode mode) => new()
+    private static HttpsConnectionAdapterOptions Tls(
+        PlatformCertificates certificates, ClientCertificateMode mode, Func<X509Certificate2, bool> validateClient) => new()
     {
         // Refuse anything older than TLS 1.2.
         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         // Read per handshake, so a rotated certificate is served without a restart.
         ServerCertificateSelector = (_, _) => certificates.Current.Certificate,
         ClientCertificateMode = mode,
-        // The platform CA decides, not the machine's trust store (the chain Kestrel built is ignored).
-        ClientCertificateValidation = (certificate, _, _) => validator.ValidateClient(certificate) is not null,
+        // No online revocation check: it would fetch URLs named in a stranger's certificate.
+        CheckCertificateRevocation = false,
+        // Our validator decides (platform CA, not the machine's trust store); the chain Kestrel built is ignored.
+        ClientCertificateValidation = (certificate, _, _) => validateClient(certificate),
     };
 }

@@ -17,6 +17,28 @@ public sealed partial class PlatformCertificateValidator(PlatformCertificates ce
     /// <summary>A caller's certificate: returns its service name, or null when refused.</summary>
     public string? ValidateClient(X509Certificate2? certificate) => Validate(certificate, ClientAuthentication, expectedService: null);
 
+    /// <summary>
+    /// A client app's certificate on the public listener: well-formed and valid now. It proves
+    /// nothing by itself; it matters only when a token is bound to it (RFC 8705), which token
+    /// validation checks. Apps may use self-signed certificates, so no CA is required here.
+    /// </summary>
+    public bool ValidatePublicClient(X509Certificate2? certificate)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (certificate.NotBefore.ToUniversalTime() <= now && now <= certificate.NotAfter.ToUniversalTime())
+        {
+            return true;
+        }
+
+        LogRefused(logger, certificate.Subject, certificate.Issuer, certificate.Thumbprint, "not valid at this time");
+        return false;
+    }
+
     /// <summary>A callee's certificate: accepted only if it proves to be <paramref name="expectedService"/>.</summary>
     public bool ValidateServer(X509Certificate2? certificate, string expectedService) =>
         Validate(certificate, ServerAuthentication, expectedService) is not null;
@@ -34,6 +56,9 @@ public sealed partial class PlatformCertificateValidator(PlatformCertificates ce
         chain.ChainPolicy.CustomTrustStore.AddRange(certificates.Current.Authorities);
         // Development and cert-manager certificates are short-lived and rotated; no CRL/OCSP is published.
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Never fetch what a peer's certificate points to (AIA, CRL URLs): a stranger could make
+        // this service call any address, or stall the handshake.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
         chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(usage));
         chain.ChainPolicy.VerificationTime = time.GetUtcNow().UtcDateTime;
         chain.ChainPolicy.VerificationTimeIgnored = false;

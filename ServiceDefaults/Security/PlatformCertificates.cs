@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace HealthPlatform.ServiceDefaults.Security;
@@ -6,11 +8,17 @@ namespace HealthPlatform.ServiceDefaults.Security;
 /// <summary>
 /// The service's current certificate and the platform CA, read from the certificate folder and
 /// swapped in place when the files change (see <see cref="CertificateReloader"/>), so that TLS
-/// handshakes and outgoing calls pick up a rotated certificate without a restart.
+/// handshakes and outgoing calls pick up a rotated certificate without a restart. Each load
+/// reads the three files once and builds everything from those bytes; a set that does not fit
+/// together (a key from one rotation, a certificate from another) is refused, and the current
+/// certificate stays in use.
 /// </summary>
+/// <remarks>
+/// Note: a replaced certificate is not disposed, since handshakes in flight may still use it; one
+/// small object is left to the garbage collector per rotation.
+/// </remarks>
 public sealed class PlatformCertificates
 {
-    private static readonly string[] WatchedFiles = ["tls.crt", "ca.crt"];
     private readonly string _directory;
     private volatile CertificateMaterial _current;
 
@@ -18,33 +26,55 @@ public sealed class PlatformCertificates
     {
         ArgumentNullException.ThrowIfNull(options);
         _directory = options.Value.Directory!;
-        _current = Load();
+        _current = Load(ReadFiles());
     }
 
     public CertificateMaterial Current => _current;
 
-    /// <summary>Reloads when <c>tls.crt</c> or <c>ca.crt</c> changed; true when something new was loaded.</summary>
+    /// <summary>Reloads when any of the files changed; true when a new, consistent set was loaded.</summary>
+    /// <exception cref="CryptographicException">The files do not (yet) form a consistent set.</exception>
     public bool ReloadIfChanged()
     {
-        var stamp = Stamp();
-        if (stamp == _current.Stamp)
+        var files = ReadFiles();
+        if (files.Stamp == _current.Stamp)
         {
             return false;
         }
 
-        _current = Load();
+        _current = Load(files);
         return true;
     }
 
-    private CertificateMaterial Load()
+    private static CertificateMaterial Load(CertificateFiles files)
     {
-        var stamp = Stamp();
-        var certificate = X509Certificate2.CreateFromPemFile(Path.Combine(_directory, "tls.crt"), Path.Combine(_directory, "tls.key"));
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPem(files.Certificate, files.Key);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CryptographicException("tls.crt and tls.key do not belong together.", ex);
+        }
+
         var authorities = new X509Certificate2Collection();
-        authorities.ImportFromPemFile(Path.Combine(_directory, "ca.crt"));
-        return new CertificateMaterial(certificate, authorities, stamp);
+        authorities.ImportFromPem(files.Authorities);
+        if (authorities.Count == 0)
+        {
+            throw new CryptographicException("ca.crt holds no certificate.");
+        }
+
+        return new CertificateMaterial(certificate, authorities, files.Stamp);
     }
 
-    private string Stamp() =>
-        string.Join('|', WatchedFiles.Select(file => File.ReadAllText(Path.Combine(_directory, file)).GetHashCode(StringComparison.Ordinal)));
+    private CertificateFiles ReadFiles()
+    {
+        var certificate = File.ReadAllText(Path.Combine(_directory, "tls.crt"));
+        var key = File.ReadAllText(Path.Combine(_directory, "tls.key"));
+        var authorities = File.ReadAllText(Path.Combine(_directory, "ca.crt"));
+        var stamp = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(certificate + "\n" + key + "\n" + authorities)));
+        return new CertificateFiles(certificate, key, authorities, stamp);
+    }
+
+    private sealed record CertificateFiles(string Certificate, string Key, string Authorities, string Stamp);
 }

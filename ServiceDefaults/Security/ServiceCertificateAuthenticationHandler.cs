@@ -9,14 +9,16 @@ namespace HealthPlatform.ServiceDefaults.Security;
 
 /// <summary>
 /// Turns the client certificate of a connection on the internal listener into a principal with
-/// the caller's service name. The TLS handshake has already refused any certificate that does
-/// not prove a platform identity; this re-reads the identity from the same certificate.
+/// the caller's service name. The handshake already refused any certificate that does not prove
+/// a platform identity; the check is repeated on every request, because a kept-alive connection
+/// outlives its certificate's expiry or a change of CA.
 /// </summary>
 internal sealed class ServiceCertificateAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    PlatformListeners listeners) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    PlatformListeners listeners,
+    PlatformCertificateValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -26,10 +28,10 @@ internal sealed class ServiceCertificateAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var service = ServiceIdentity.FromCertificate(certificate);
+        var service = validator.ValidateClient(certificate);
         if (service is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The client certificate names no platform service."));
+            return Task.FromResult(AuthenticateResult.Fail("The client certificate no longer proves a platform service."));
         }
 
         var identity = new ClaimsIdentity(

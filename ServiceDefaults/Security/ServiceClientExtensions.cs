@@ -29,6 +29,8 @@ public static class ServiceClientExtensions
                     SslOptions = new SslClientAuthenticationOptions
                     {
                         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        // Never fetch URLs named in the callee's certificate; the validator decides offline.
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                         // Read per connection, so a rotated certificate is presented without a restart.
                         LocalCertificateSelectionCallback = (_, _, _, _, _) => certificates.Current.Certificate,
                         RemoteCertificateValidationCallback = (_, certificate, _, _) =>

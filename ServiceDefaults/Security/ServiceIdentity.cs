@@ -12,7 +12,14 @@ public static class ServiceIdentity
 {
     public const string TrustDomain = "healthplatform";
 
-    /// <summary>The name in the certificate's single platform SPIFFE URI, or null when there is none (or several).</summary>
+    private const string Prefix = "spiffe://" + TrustDomain + "/";
+
+    /// <summary>
+    /// The name in the certificate's SPIFFE URI, or null unless the certificate carries exactly one
+    /// URI (as SPIFFE requires) and it reads exactly <c>spiffe://healthplatform/{name}</c> with a
+    /// name of lower-case letters, digits and hyphens. The raw text is compared: nothing is
+    /// normalised first, so <c>../</c>, case, ports or user parts cannot turn one name into another.
+    /// </summary>
     public static string? FromCertificate(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
@@ -22,7 +29,7 @@ public static class ServiceIdentity
             return null;
         }
 
-        var names = new List<string>();
+        var uris = new List<string>();
         try
         {
             var sequence = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
@@ -31,11 +38,7 @@ public static class ServiceIdentity
             {
                 if (sequence.PeekTag() == uriTag)
                 {
-                    var uri = sequence.ReadCharacterString(UniversalTagNumber.IA5String, uriTag);
-                    if (NameOf(uri) is { } name)
-                    {
-                        names.Add(name);
-                    }
+                    uris.Add(sequence.ReadCharacterString(UniversalTagNumber.IA5String, uriTag));
                 }
                 else
                 {
@@ -48,20 +51,17 @@ public static class ServiceIdentity
             return null;
         }
 
-        return names.Count == 1 ? names[0] : null;
+        return uris.Count == 1 ? NameOf(uris[0]) : null;
     }
 
     private static string? NameOf(string uri)
     {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed)
-            || parsed.Scheme != "spiffe"
-            || !string.Equals(parsed.Host, TrustDomain, StringComparison.Ordinal)
-            || !string.IsNullOrEmpty(parsed.Query) || !string.IsNullOrEmpty(parsed.Fragment))
+        if (!uri.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var name = parsed.AbsolutePath.TrimStart('/');
-        return name.Length > 0 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') ? name : null;
+        var name = uri[Prefix.Length..];
+        return name.Length is > 0 and <= 63 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') ? name : null;
     }
 }

@@ -5,6 +5,7 @@ using HealthPlatform.ServiceDefaults.Security;
 using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Security;
 
@@ -17,13 +18,16 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
     private readonly TestPki _pki = new("consent", "records", "audit", "operator");
     private readonly TestPki _foreign = new("records");
     private readonly ServiceHost _consent;
+    private readonly CapturedLogs _logs = new();
     private WebApplication? _app;
 
     public InternalListenerTests() => _consent = new ServiceHost(_pki, "consent");
 
     public async Task InitializeAsync()
     {
-        _app = _consent.CreateBuilder().Build();
+        var builder = _consent.CreateBuilder();
+        builder.Logging.AddProvider(_logs);
+        _app = builder.Build();
         _app.MapDefaultEndpoints();
         _app.MapPost("/internal/decide", () => TypedResults.Ok("permit")).RequireService("records");
         await _app.StartAsync();
@@ -44,6 +48,7 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
         using var client = _pki.CreateClient(certificate);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(_consent.Internal, WhoAmIEndpoints.Path)));
+        AssertRefusalLogged(certificate, "chain: ");
     }
 
     [Fact]
@@ -54,6 +59,7 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
         using var client = _pki.CreateClient(certificate);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(_consent.Internal, WhoAmIEndpoints.Path)));
+        AssertRefusalLogged(certificate, "NotTimeValid");
     }
 
     [Fact]
@@ -64,6 +70,7 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
         using var client = _pki.CreateClient(certificate);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(_consent.Internal, WhoAmIEndpoints.Path)));
+        AssertRefusalLogged(certificate, "no single spiffe://healthplatform/ identity");
     }
 
     [Fact]
@@ -112,6 +119,18 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Public_WithAnAppsOwnSelfSignedCertificate_CompletesTheHandshake()
+    {
+        using var appCertificate = _foreign.Certificate("records");
+        using var client = _pki.CreateClient(appCertificate);
+
+        // The handshake succeeds (the certificate may bind a token later); the route itself stays closed.
+        using var response = await client.GetAsync(new Uri(_consent.Public, "/anything"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     public async Task DisposeAsync()
     {
         if (_app is not null)
@@ -122,7 +141,18 @@ public sealed class InternalListenerTests : IAsyncLifetime, IDisposable
 
     public void Dispose()
     {
+        _logs.Dispose();
         _pki.Dispose();
         _foreign.Dispose();
+    }
+
+    /// <summary>The server refused this very certificate, for the expected reason, and logged no key material.</summary>
+    private void AssertRefusalLogged(X509Certificate2 certificate, string reason)
+    {
+        var lines = _logs.Lines;
+        Assert.Contains(lines, line => line.Contains("Certificate refused", StringComparison.Ordinal)
+            && line.Contains(certificate.Thumbprint, StringComparison.Ordinal)
+            && line.Contains(reason, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains("PRIVATE KEY", StringComparison.Ordinal));
     }
 }
