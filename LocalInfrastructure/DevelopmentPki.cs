@@ -9,7 +9,8 @@ namespace HealthPlatform.LocalInfrastructure;
 /// (<c>spiffe://healthplatform/{name}</c> as SAN URI, <c>localhost</c> and 127.0.0.1 as names),
 /// laid out as cert-manager lays out a Kubernetes TLS secret: <c>{name}/tls.crt</c>,
 /// <c>{name}/tls.key</c>, <c>{name}/ca.crt</c>. The CA and certificates are reused until they
-/// near expiry, then reissued; private keys are written owner-only and never leave the folder.
+/// near expiry, then reissued; after a CA renewal, <c>ca.crt</c> holds both CAs until the old
+/// one expires. Private keys are written owner-only and never leave the folder.
 /// </summary>
 public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
 {
@@ -63,14 +64,22 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         IssueLeaf(name, authority);
     }
 
+    private string PreviousAuthorityPath => Path.Combine(RootDirectory, "ca", "previous.crt");
+
     private bool EnsureAuthority()
     {
-        if (File.Exists(AuthorityCertificatePath) && File.Exists(AuthorityKeyPath))
+        if (LoadAuthority() is { } existing)
         {
-            using var existing = X509CertificateLoader.LoadCertificateFromFile(AuthorityCertificatePath);
-            if (existing.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime > TimeSpan.FromDays(30))
+            using (existing)
             {
-                return false;
+                if (existing.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime > TimeSpan.FromDays(30))
+                {
+                    return false;
+                }
+
+                // Keep trusting the outgoing CA until it expires, so that services still holding a
+                // certificate it issued and services already on the new CA accept each other.
+                Secrets.WriteAtomically(PreviousAuthorityPath, existing.ExportCertificatePem());
             }
         }
 
@@ -84,6 +93,40 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         Secrets.WriteOwnerOnly(AuthorityKeyPath, key.ExportPkcs8PrivateKeyPem());
         Secrets.WriteAtomically(AuthorityCertificatePath, authority.ExportCertificatePem());
         return true;
+    }
+
+    /// <summary>The CA with its key, or null when there is none or the pair does not match (an interrupted renewal).</summary>
+    private X509Certificate2? LoadAuthority()
+    {
+        if (!File.Exists(AuthorityCertificatePath) || !File.Exists(AuthorityKeyPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(AuthorityCertificatePath, AuthorityKeyPath);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The CAs a workload trusts: the current one, and the previous one while it is still valid.</summary>
+    private string TrustBundlePem(X509Certificate2 authority)
+    {
+        var bundle = authority.ExportCertificatePem();
+        if (File.Exists(PreviousAuthorityPath))
+        {
+            using var previous = X509CertificateLoader.LoadCertificateFromFile(PreviousAuthorityPath);
+            if (previous.NotAfter.ToUniversalTime() > time.GetUtcNow().UtcDateTime)
+            {
+                bundle += "\n" + previous.ExportCertificatePem();
+            }
+        }
+
+        return bundle;
     }
 
     private bool NeedsRenewal(string name, X509Certificate2 authority)
@@ -130,7 +173,7 @@ public sealed class DevelopmentPki(string rootDirectory, TimeProvider time)
         // Each file is replaced whole (write, then rename). A service that reads the folder between
         // two files sees a key that does not match its certificate; it keeps the certificate it
         // has and reads again at its next check.
-        Secrets.WriteAtomically(Path.Combine(directory, "ca.crt"), authority.ExportCertificatePem());
+        Secrets.WriteAtomically(Path.Combine(directory, "ca.crt"), TrustBundlePem(authority));
         Secrets.WriteOwnerOnly(Path.Combine(directory, "tls.key"), key.ExportPkcs8PrivateKeyPem());
         Secrets.WriteAtomically(Path.Combine(directory, "tls.crt"), leaf.ExportCertificatePem());
     }

@@ -51,7 +51,28 @@ public sealed class DevelopmentPkiTests : IDisposable
         using var newAuthority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_root, "ca", "ca.crt"));
         using var leaf = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_root, "records", "tls.crt"));
         Assert.Equal(newAuthority.Subject, leaf.Issuer);
-        Assert.Equal(File.ReadAllText(Path.Combine(_root, "ca", "ca.crt")), File.ReadAllText(Path.Combine(_root, "records", "ca.crt")));
+
+        // Until the old CA expires, workloads trust both: a certificate from before the rollover is still accepted.
+        var bundle = new X509Certificate2Collection();
+        bundle.ImportFromPemFile(Path.Combine(_root, "records", "ca.crt"));
+        Assert.Equal([Thumbprint("ca", "ca.crt"), authority], bundle.Select(c => c.Thumbprint));
+    }
+
+    [Fact]
+    public void EnsureCertificates_AfterAnInterruptedCaRenewal_StartsANewCa()
+    {
+        new DevelopmentPki(_root, TimeProvider.System).EnsureCertificates(["records"]);
+        // A crash between writing the CA key and its certificate leaves a pair that does not match.
+        using (var other = System.Security.Cryptography.ECDsa.Create())
+        {
+            File.WriteAllText(Path.Combine(_root, "ca", "ca.key"), other.ExportPkcs8PrivateKeyPem());
+        }
+
+        var reissued = new DevelopmentPki(_root, TimeProvider.System).EnsureCertificates(["records"]);
+
+        Assert.Equal(["records"], reissued);
+        using var authority = X509Certificate2.CreateFromPemFile(Path.Combine(_root, "ca", "ca.crt"), Path.Combine(_root, "ca", "ca.key"));
+        Assert.True(authority.HasPrivateKey);
     }
 
     [Fact]
