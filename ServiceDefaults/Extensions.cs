@@ -1,6 +1,7 @@
 using HealthPlatform.ServiceDefaults.Diagnostics;
 using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Hosting;
+using HealthPlatform.ServiceDefaults.RateLimiting;
 using HealthPlatform.ServiceDefaults.Security;
 using HealthPlatform.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -65,6 +66,12 @@ public static class Extensions
         app.UseRouting();
         app.UseMiddleware<ListenerIsolationMiddleware>();
         app.UseAuthentication();
+        if (app.Services.GetService<PlatformRateLimiter>() is not null)
+        {
+            // Before authorization: refused calls count too. (Services without Redis have no limiter.)
+            app.UseMiddleware<RateLimitingMiddleware>();
+        }
+
         app.UseAuthorization();
 
         app.MapPlatformHealthEndpoints();

@@ -1,6 +1,8 @@
 using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace HealthPlatform.ServiceDefaults.Caching;
@@ -8,9 +10,10 @@ namespace HealthPlatform.ServiceDefaults.Caching;
 public static class RedisExtensions
 {
     /// <summary>
-    /// Registers one shared <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:redis</c>
-    /// and a readiness check named <c>redis</c>. The multiplexer reconnects by itself, so a
-    /// Redis restart heals without restarting the service.
+    /// Registers one shared <see cref="IConnectionMultiplexer"/> for <c>ConnectionStrings:redis</c>,
+    /// a readiness check named <c>redis</c>, and the Redis-backed rate limiter (applied by
+    /// <c>MapDefaultEndpoints</c>). The multiplexer reconnects by itself, so a Redis restart heals
+    /// without restarting the service.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformRedis(this IHostApplicationBuilder builder)
     {
@@ -30,6 +33,12 @@ public static class RedisExtensions
         options.ClientName = builder.Environment.ApplicationName;
 
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+
+        // Rate limits are counted in this Redis, shared by every replica.
+        builder.Services.AddOptionsWithValidateOnStart<RateLimitingOptions>()
+            .Bind(builder.Configuration.GetSection(RateLimitingOptions.SectionName));
+        builder.Services.AddSingleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
+        builder.Services.AddSingleton<PlatformRateLimiter>();
         builder.Services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>(ResourceNames.Redis, tags: [HealthTags.Ready]);
         return builder;
