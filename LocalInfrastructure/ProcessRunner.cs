@@ -8,23 +8,7 @@ public static class ProcessRunner
     public static async Task RunAsync(ProcessCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var start = new ProcessStartInfo(command.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in command.Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in command.Environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)
+        using var process = Process.Start(command.ToStartInfo())
             ?? throw new LocalInfrastructureException($"Could not start {command.FileName}.");
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);

@@ -19,24 +19,11 @@ public sealed class RunningServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public int ProcessId => _process.Id;
-
     /// <summary>Starts <paramref name="command"/> and waits until <paramref name="port"/> accepts TCP connections.</summary>
     public static async Task<RunningServer> StartAsync(ProcessCommand command, int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var start = new ProcessStartInfo(command.FileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command.Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in command.Environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new LocalInfrastructureException($"Could not start {command.FileName}.");
+        var process = Process.Start(command.ToStartInfo()) ?? throw new LocalInfrastructureException($"Could not start {command.FileName}.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

@@ -1,5 +1,4 @@
 using HealthPlatform.AppHost.Infrastructure;
-using HealthPlatform.AppHost.RunModes;
 using HealthPlatform.ServiceDefaults;
 
 namespace HealthPlatform.AppHost.Extensions;
@@ -12,6 +11,6 @@ internal static class ContainerInfrastructureExtensions
         var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume();
         var redis = builder.AddRedis(ResourceNames.Redis);
         var messaging = builder.AddRabbitMQ(ResourceNames.Messaging);
-        return new PlatformInfrastructure(builder, RunMode.Containers, postgres, postgres.Resource.PrimaryEndpoint, redis, messaging);
+        return new PlatformInfrastructure(builder, postgres, postgres.Resource.PrimaryEndpoint, redis, messaging);
     }
 }

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
 using HealthPlatform.AppHost.Infrastructure;
-using HealthPlatform.AppHost.RunModes;
 using HealthPlatform.LocalInfrastructure;
 using HealthPlatform.ServiceDefaults;
 
@@ -31,7 +30,7 @@ internal static class LocalInfrastructureExtensions
         var postgres = builder.AddLocalPostgres(Path.Combine(root, "postgres"));
         var redis = builder.AddLocalRedis(Path.Combine(root, "redis"));
         var messaging = builder.AddLocalRabbitMq(Path.Combine(root, "rabbitmq"));
-        return new PlatformInfrastructure(builder, RunMode.Local, postgres, postgres.Resource.Endpoint, redis, messaging);
+        return new PlatformInfrastructure(builder, postgres, postgres.Resource.Endpoint, redis, messaging);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
 using HealthPlatform.AppHost.Extensions;
-using HealthPlatform.AppHost.RunModes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -16,7 +15,6 @@ public sealed partial class PlatformInfrastructure
 
     internal PlatformInfrastructure(
         IDistributedApplicationBuilder builder,
-        RunMode mode,
         IResourceBuilder<IResourceWithConnectionString> postgres,
         EndpointReference postgresEndpoint,
         IResourceBuilder<IResourceWithConnectionString> redis,
@@ -24,7 +22,6 @@ public sealed partial class PlatformInfrastructure
     {
         _builder = builder;
         _postgresEndpoint = postgresEndpoint;
-        Mode = mode;
         Postgres = postgres;
         Redis = redis;
         Messaging = messaging;
@@ -57,8 +54,6 @@ public sealed partial class PlatformInfrastructure
             }
         });
     }
-
-    public RunMode Mode { get; }
 
     public IResourceBuilder<IResourceWithConnectionString> Postgres { get; }
 

@@ -50,9 +50,6 @@ public sealed partial class PlatformRateLimiter : IAsyncDisposable
         }
     }
 
-    /// <summary>True while Redis cannot be reached and each replica limits on its own.</summary>
-    public bool IsFallingBack => Volatile.Read(ref _fallingBack) == 1;
-
     public async ValueTask<RateLimitDecision> AcquireAsync(string policy, string partition, int cost, CancellationToken cancellationToken)
     {
         if (!_shared.TryGetValue(policy, out var shared))
@@ -68,7 +65,7 @@ public sealed partial class PlatformRateLimiter : IAsyncDisposable
                 LogSharedAgain(_logger);
             }
 
-            return Decide(lease, shared: true);
+            return Decide(lease);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
@@ -78,7 +75,7 @@ public sealed partial class PlatformRateLimiter : IAsyncDisposable
             }
 
             using var lease = await _local[policy].AcquireAsync(partition, cost, cancellationToken);
-            return Decide(lease, shared: false);
+            return Decide(lease);
         }
     }
 
@@ -90,8 +87,8 @@ public sealed partial class PlatformRateLimiter : IAsyncDisposable
         }
     }
 
-    private static RateLimitDecision Decide(RateLimitLease lease, bool shared) =>
-        new(lease.IsAcquired, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null, shared);
+    private static RateLimitDecision Decide(RateLimitLease lease) =>
+        new(lease.IsAcquired, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unreachable for rate limiting ({Error}): each replica now limits on its own at a reduced limit")]
     private static partial void LogFallingBack(ILogger logger, string error);

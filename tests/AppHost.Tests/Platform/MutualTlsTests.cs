@@ -6,8 +6,11 @@ namespace HealthPlatform.AppHost.Tests.Platform;
 
 /// <summary>The running platform's internal endpoints, reached through the AppHost's proxies with real handshakes.</summary>
 [Collection(PlatformGroup.Name)]
-public sealed class MutualTlsTests(PlatformFixture fixture)
+public sealed class MutualTlsTests(PlatformFixture fixture) : IDisposable
 {
+    private readonly X509Certificate2 _authority =
+        X509CertificateLoader.LoadCertificateFromFile(Path.Combine(fixture.Platform.PkiDirectory, "ca", "ca.crt"));
+
     [Fact]
     public async Task Internal_OfEveryService_IdentifiesTheOperatorByItsCertificate()
     {
@@ -34,6 +37,8 @@ public sealed class MutualTlsTests(PlatformFixture fixture)
         }
     }
 
+    public void Dispose() => _authority.Dispose();
+
     private X509Certificate2 Certificate(string identity)
     {
         var folder = Path.Combine(fixture.Platform.PkiDirectory, identity);
@@ -43,13 +48,12 @@ public sealed class MutualTlsTests(PlatformFixture fixture)
     /// <summary>Trusts the platform CA only; presents the client certificate when given.</summary>
     private HttpClient CreateClient(X509Certificate2? clientCertificate)
     {
-        var authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(fixture.Platform.PkiDirectory, "ca", "ca.crt"));
         var handler = new SocketsHttpHandler();
         handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
         {
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
-            CustomTrustStore = { authority },
+            CustomTrustStore = { _authority },
         };
         if (clientCertificate is not null)
         {
