@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Diagnostics;
 using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Hosting;
@@ -65,6 +66,12 @@ public static class Extensions
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseRouting();
         app.UseMiddleware<ListenerIsolationMiddleware>();
+        if (app.Services.GetService<IAuditTrail>() is not null)
+        {
+            // Before authentication and rate limiting, so it sees every 401, 403 and 429 they answer.
+            app.UseMiddleware<DenialAuditMiddleware>();
+        }
+
         app.UseAuthentication();
         if (app.Services.GetService<PlatformRateLimiter>() is not null)
         {

@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using HealthPlatform.ServiceDefaults.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,9 +29,14 @@ public static class DatabaseExtensions
             throw new InvalidOperationException($"Setting 'ConnectionStrings:{name}' is not a valid PostgreSQL connection string.");
         }
 
-        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(
-            connectionString,
-            npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3)));
+        builder.Services.AddDbContext<TContext>((services, options) =>
+        {
+            options.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 3));
+            if (services.GetService<AuditOutboxInterceptor>() is { } outbox)
+            {
+                options.AddInterceptors(outbox);
+            }
+        });
 
         builder.Services.AddSingleton<DatabaseInitializer<TContext>>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer<TContext>>());

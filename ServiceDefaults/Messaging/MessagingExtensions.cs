@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Health;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ public static class MessagingExtensions
     /// <summary>
     /// Connects MassTransit to RabbitMQ from <c>ConnectionStrings:messaging</c> (an <c>amqp://</c>
     /// URI), names each service's queues after the service, and reports the bus as the
-    /// readiness check <c>messaging</c>.
+    /// readiness check <c>messaging</c>. Registers the audit producer, <see cref="IAuditTrail"/>.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformMessaging(
         this IHostApplicationBuilder builder,
@@ -41,10 +42,14 @@ public static class MessagingExtensions
                 {
                     host.Username(broker.UserName);
                     host.Password(broker.Password);
+
+                    // A send completes only when the broker has the message: the audit trail depends on it.
+                    host.PublisherConfirmation = true;
                 });
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        builder.AddAuditTrail();
         return builder;
     }
 }

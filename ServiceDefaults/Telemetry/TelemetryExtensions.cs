@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Health;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
@@ -22,6 +23,7 @@ internal static class TelemetryExtensions
     /// </summary>
     public static IHostApplicationBuilder AddPlatformTelemetry(this IHostApplicationBuilder builder)
     {
+        builder.AddPhiRedaction();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -34,20 +36,48 @@ internal static class TelemetryExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddMeter(InstrumentationOptions.MeterName))
+                .AddMeter(InstrumentationOptions.MeterName)
+                .AddMeter(AuditMetrics.MeterName))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = IsNotProbe)
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
                 .AddRedisInstrumentation()
-                .AddSource(DiagnosticHeaders.DefaultListenerName));
+                .AddSource(DiagnosticHeaders.DefaultListenerName)
+                // Before any exporter: spans leave the process without raw URLs.
+                .AddProcessor<PhiSafeSpanProcessor>());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// PHI stays out of logs: parameters classified <see cref="PhiAttribute"/> are redacted, and the
+    /// framework categories that write raw request paths (which carry patient ids) are held below
+    /// the levels at which they do, whatever configuration says. Outgoing HTTP calls are not logged
+    /// by HttpClientFactory (its log scope holds the full URL); their spans are, without the URL.
+    /// </summary>
+    private static IHostApplicationBuilder AddPhiRedaction(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRedaction(redaction =>
+        {
+            redaction.SetRedactor<PhiRedactor>(HealthDataClassification.Phi);
+            redaction.SetFallbackRedactor<PhiRedactor>();
+        });
+        builder.Services.AddSingleton<PhiTelemetry>();
+        builder.Logging.EnableRedaction();
+
+        // "Request starting GET /fhir/Patient/123?..." and the RequestPath scope on every log line.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // Debug lines that quote the path (route matching) or the request line (bad requests).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Information);
+        builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using HealthPlatform.Audit.Consumers;
 using HealthPlatform.Audit.Infrastructure;
 using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -14,6 +15,7 @@ public static class Extensions
         builder.AddPlatformDatabase<AuditDbContext>(ResourceNames.AuditDatabase);
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging(bus => bus.AddConsumer<MessagingProbeConsumer>());
+        builder.AddAuditOutbox<AuditDbContext>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.Identity.Infrastructure;
@@ -5,4 +6,5 @@ namespace HealthPlatform.Identity.Infrastructure;
 /// <summary>The identity service's own database; no other service can reach it.</summary>
 public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options) : DbContext(options)
 {
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddAuditOutbox();
 }

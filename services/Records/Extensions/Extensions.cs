@@ -1,5 +1,6 @@
 using HealthPlatform.Records.Infrastructure;
 using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -13,6 +14,7 @@ public static class Extensions
         builder.AddPlatformDatabase<RecordsDbContext>(ResourceNames.RecordsDatabase);
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
+        builder.AddAuditOutbox<RecordsDbContext>();
         return builder;
     }
 }

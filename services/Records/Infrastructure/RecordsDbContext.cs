@@ -1,3 +1,4 @@
+using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.Records.Infrastructure;
@@ -5,4 +6,5 @@ namespace HealthPlatform.Records.Infrastructure;
 /// <summary>The records service's own database; no other service can reach it.</summary>
 public sealed class RecordsDbContext(DbContextOptions<RecordsDbContext> options) : DbContext(options)
 {
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddAuditOutbox();
 }

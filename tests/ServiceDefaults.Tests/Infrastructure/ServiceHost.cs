@@ -20,9 +20,9 @@ public sealed class ServiceHost(TestPki pki, string identity)
 
     public Uri Management => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ManagementPort}"));
 
-    public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null)
+    public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null, string environmentName = "Production")
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environmentName });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Endpoints:PublicPort"] = PublicPort.ToString(CultureInfo.InvariantCulture),

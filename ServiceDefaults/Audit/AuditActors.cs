@@ -1,0 +1,39 @@
+using System.Net;
+using System.Security.Claims;
+using HealthPlatform.Contracts.Audit;
+using HealthPlatform.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Http;
+
+namespace HealthPlatform.ServiceDefaults.Audit;
+
+/// <summary>Builds the audit actor of a request from what authentication established — claims and the client certificate — and the remote address.</summary>
+public static class AuditActors
+{
+    private static readonly string[] SubjectClaims = ["sub", ClaimTypes.NameIdentifier];
+    private static readonly string[] ClientClaims = ["client_id", "azp"];
+    private static readonly string[] RoleClaims = ["role", ClaimTypes.Role];
+
+    public static AuditActor FromRequest(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var user = context.User;
+        var authenticated = user.Identity?.IsAuthenticated == true;
+        var service = authenticated ? user.FindFirst(ServiceAuthentication.ServiceClaim)?.Value : null;
+        return new AuditActor
+        {
+            UserId = authenticated ? First(user, SubjectClaims) : null,
+            ClientId = authenticated ? First(user, ClientClaims) : null,
+            Roles = authenticated
+                ? [.. user.Claims.Where(claim => RoleClaims.Contains(claim.Type)).Select(claim => claim.Value).Distinct(StringComparer.Ordinal)]
+                : [],
+            ServiceIdentity = service is null ? null : $"spiffe://{ServiceIdentity.TrustDomain}/{service}",
+            NetworkAddress = AddressOf(context.Connection.RemoteIpAddress),
+        };
+    }
+
+    private static string? First(ClaimsPrincipal user, string[] types) =>
+        types.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(value => !string.IsNullOrEmpty(value));
+
+    private static string? AddressOf(IPAddress? address) =>
+        address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+}

@@ -1,0 +1,41 @@
+using HealthPlatform.ServiceDefaults.Audit.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace HealthPlatform.ServiceDefaults.Audit;
+
+public static class AuditExtensions
+{
+    /// <summary>The audit producer (<see cref="IAuditTrail"/>); added by <c>AddPlatformMessaging</c>.</summary>
+    internal static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuditTrailOptions>()
+            .Bind(builder.Configuration.GetSection(AuditTrailOptions.SectionName))
+            .Validate(options => options.ConfirmTimeout > TimeSpan.Zero && options.OutboxPollInterval > TimeSpan.Zero
+                && options.OutboxMaxBackoff >= TimeSpan.FromSeconds(1) && options.OutboxBatchSize is > 0 and <= 1000,
+                "Audit: ConfirmTimeout and OutboxPollInterval must be positive, OutboxMaxBackoff at least 1 s, OutboxBatchSize 1-1000.")
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<AuditMetrics>();
+        builder.Services.TryAddSingleton<AuditTrail>();
+        builder.Services.TryAddSingleton<IAuditTrail>(services => services.GetRequiredService<AuditTrail>());
+        return builder;
+    }
+
+    /// <summary>
+    /// A transactional audit outbox in <typeparamref name="TContext"/>'s database (whose model must
+    /// call <see cref="AuditOutboxModel.AddAuditOutbox"/>) and the relay that empties it into the
+    /// audit queue. Needs <c>AddPlatformDatabase&lt;TContext&gt;</c> and <c>AddPlatformMessaging</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddAuditOutbox<TContext>(this IHostApplicationBuilder builder)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<AuditOutboxSignal>();
+        builder.Services.TryAddSingleton<AuditOutboxInterceptor>();
+        builder.Services.TryAddSingleton<IAuditOutbox, AuditOutboxStore<TContext>>();
+        builder.Services.AddHostedService<AuditOutboxRelay<TContext>>();
+        return builder;
+    }
+}

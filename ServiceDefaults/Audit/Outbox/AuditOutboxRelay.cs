@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HealthPlatform.ServiceDefaults.Audit.Outbox;
+
+/// <summary>
+/// Sends the outbox's events to the audit queue, oldest first, and deletes each row once the broker
+/// has confirmed it. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the
+/// work without sending a row twice. While the broker (or the database) is down, it retries with
+/// a growing pause; nothing is deleted that was not confirmed. Delivery is at least once: a crash
+/// between the confirm and the delete sends that event again, with the same id, which the audit
+/// service stores once.
+/// </summary>
+internal sealed partial class AuditOutboxRelay<TContext>(
+    IServiceScopeFactory scopes,
+    AuditTrail trail,
+    AuditOutboxSignal signal,
+    TimeProvider time,
+    IOptions<AuditTrailOptions> options,
+    ILogger<AuditOutboxRelay<TContext>> logger) : BackgroundService
+    where TContext : DbContext
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var pause = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var sent = await RelayBatchAsync(settings.OutboxBatchSize, stoppingToken);
+                if (pause > TimeSpan.Zero)
+                {
+                    LogResumed(logger);
+                    pause = TimeSpan.Zero;
+                }
+
+                if (sent < settings.OutboxBatchSize)
+                {
+                    await signal.WaitAsync(settings.OutboxPollInterval, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                pause = pause == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, settings.OutboxMaxBackoff.Ticks));
+                LogStalled(logger, ex.GetType().Name, pause);
+                await Task.Delay(pause, time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Sends one batch; returns how many events the broker confirmed. Throws when it stopped confirming.</summary>
+    private async Task<int> RelayBatchAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var database = scope.ServiceProvider.GetRequiredService<TContext>();
+        return await database.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            await using var transaction = await database.Database.BeginTransactionAsync(token);
+            var batch = await database.Set<AuditOutboxMessage>()
+                .FromSql($"SELECT * FROM audit_outbox ORDER BY sequence LIMIT {batchSize} FOR UPDATE SKIP LOCKED")
+                .AsNoTracking()
+                .ToListAsync(token);
+
+            var confirmed = new List<long>(batch.Count);
+            AuditUnavailableException? failure = null;
+            foreach (var message in batch)
+            {
+                var auditEvent = message.ToEvent();
+                if (auditEvent is null)
+                {
+                    // Kept, not dropped: an operator can look at it (a newer producer's type, a damaged row).
+                    LogUnreadable(logger, message.Sequence, message.EventType);
+                    continue;
+                }
+
+                try
+                {
+                    await trail.SendAsync(auditEvent, message.EventType, "outbox", token);
+                    confirmed.Add(message.Sequence);
+                }
+                catch (AuditUnavailableException ex)
+                {
+                    failure = ex;
+                    break;
+                }
+            }
+
+            if (confirmed.Count > 0)
+            {
+                await database.Set<AuditOutboxMessage>().Where(message => confirmed.Contains(message.Sequence)).ExecuteDeleteAsync(token);
+            }
+
+            await transaction.CommitAsync(token);
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            return confirmed.Count;
+        }, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit outbox relay stalled ({Error}); retrying in {Pause}. Events stay in the outbox.")]
+    private static partial void LogStalled(ILogger logger, string error, TimeSpan pause);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Audit outbox relay resumed.")]
+    private static partial void LogResumed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit outbox row {Sequence} holds no readable {EventType} event; it is kept for an operator.")]
+    private static partial void LogUnreadable(ILogger logger, long sequence, string eventType);
+}

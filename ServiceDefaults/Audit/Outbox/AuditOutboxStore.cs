@@ -1,0 +1,17 @@
+using HealthPlatform.Contracts.Audit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthPlatform.ServiceDefaults.Audit.Outbox;
+
+internal sealed class AuditOutboxStore<TContext>(IServiceScopeFactory scopes, IAuditTrail trail) : IAuditOutbox
+    where TContext : DbContext
+{
+    public async Task StoreAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var database = scope.ServiceProvider.GetRequiredService<TContext>();
+        trail.Enqueue(database, auditEvent);
+        await database.SaveChangesAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,75 @@
+namespace HealthPlatform.Contracts.Audit;
+
+public enum SecurityEventKind
+{
+    AuthenticationSucceeded = 1,
+    AuthenticationFailed,
+    AccountLockedOut,
+    MfaChallenged,
+    MfaFailed,
+    TokenIssued,
+    TokenRefused,
+    TokenRevoked,
+    ClientRegistered,
+    ClientDisabled,
+    ElevationGranted,
+    ElevationExpired,
+
+    /// <summary>A request answered 401.</summary>
+    RequestUnauthenticated,
+
+    /// <summary>A request answered 403.</summary>
+    RequestForbidden,
+
+    /// <summary>A request answered 429.</summary>
+    RequestRateLimited,
+}
+
+/// <summary>The request a security event is about: its route template, never the raw URL and its query.</summary>
+public sealed record AuditRequest
+{
+    public required string Method { get; init; }
+
+    /// <summary>The matched route template (<c>/fhir/Patient/{id}</c>), or null when no route matched.</summary>
+    public string? RouteTemplate { get; init; }
+
+    public required int StatusCode { get; init; }
+
+    /// <summary>Which listener served it: <c>public</c> or <c>internal</c>.</summary>
+    public required string Listener { get; init; }
+}
+
+/// <summary>
+/// Authentication, tokens, clients, elevation and refused requests: what a security officer
+/// reviews besides access to patient data.
+/// </summary>
+public sealed record SecurityEventRecorded : AuditEvent
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public override int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public required SecurityEventKind Kind { get; init; }
+
+    public required AuditActor Actor { get; init; }
+
+    public required AuditOutcome Outcome { get; init; }
+
+    /// <summary>For refused requests: what was asked for.</summary>
+    public AuditRequest? Request { get; init; }
+
+    /// <summary>The user the event is about, when not the actor (an admin locking an account out).</summary>
+    public string? TargetUserId { get; init; }
+
+    /// <summary>The client the event is about (registered, disabled, a token issued to).</summary>
+    public string? TargetClientId { get; init; }
+
+    /// <summary>The token's id (<c>jti</c>) for token events; never the token.</summary>
+    public string? TokenId { get; init; }
+
+    /// <summary>The role granted or expired, for elevation events.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>Until when an elevation or token is valid.</summary>
+    public DateTimeOffset? ValidUntil { get; init; }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using HealthPlatform.Contracts.Audit;
+using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Messaging;
+using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+
+namespace HealthPlatform.ServiceDefaults.Tests.Audit;
+
+/// <summary>
+/// Audit events against a real RabbitMQ and Postgres: kept before any consumer exists, refused
+/// loudly when the broker cannot confirm, and kept in the outbox until it can.
+/// </summary>
+[Collection(AuditInfrastructure.Name)]
+public sealed class DurablePublishingTests(RabbitMqServerFixture broker, PostgresServerFixture postgres) : IAsyncLifetime, IDisposable
+{
+    private readonly TestPki _pki = new("records");
+    private readonly AuditQueueProbe _queue = new(broker);
+
+    public async Task InitializeAsync() => await DeleteQueueAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _pki.Dispose();
+
+    [Fact]
+    public async Task EventsSentBeforeAnyConsumerExists_AreAllKept_AndAConsumerStartedLaterReceivesExactlyThem()
+    {
+        const int count = 25;
+        Assert.Null(await _queue.CountAsync());
+        var sent = new HashSet<Guid>();
+        await using (var service = await AuditedService.StartAsync(_pki, broker))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var access = service.Access($"patient-{i}");
+                await service.Trail.RecordAsync(access);
+                sent.Add(access.Header.EventId);
+            }
+        }
+
+        Assert.Equal((uint)count, await _queue.CountAsync());
+
+        var received = await ConsumeAsync(count);
+
+        Assert.Equal(count, received.Count);
+        Assert.Equal(sent, received.ToHashSet());
+    }
+
+    [Fact]
+    public async Task RecordAsync_WhenTheQueueWasDeletedAfterDeclaring_FailsInsteadOfLosingTheEvent()
+    {
+        await using var service = await AuditedService.StartAsync(_pki, broker);
+        await service.Trail.RecordAsync(service.Access("patient-1"));
+        await DeleteQueueAsync();
+
+        // The exchange is still there, bound to nothing: only the mandatory flag makes the broker say so.
+        await Assert.ThrowsAsync<AuditUnavailableException>(() => service.Trail.RecordAsync(service.Access("patient-2")));
+    }
+
+    [Fact]
+    public async Task BrokerDown_RecordFailsWithinTheBound_AndTheOutboxDeliversEveryCommittedEventOnceItReturns()
+    {
+        const int count = 20;
+        await using var service = await AuditedService.StartAsync(_pki, broker, await postgres.CreateDatabaseAsync());
+        await service.Trail.RecordAsync(service.Access("patient-before"));
+        await _queue.DrainAsync();
+
+        await broker.StopAsync();
+        var brokerDown = true;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var failure = await Assert.ThrowsAsync<AuditUnavailableException>(() => service.Trail.RecordAsync(service.Access("patient-down")));
+            clock.Stop();
+            Assert.Contains(nameof(PatientDataAccessed), failure.Message, StringComparison.Ordinal);
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, AuditedService.ConfirmTimeout + TimeSpan.FromSeconds(10));
+
+            var committed = new HashSet<Guid>();
+            for (var i = 0; i < count; i++)
+            {
+                await using var scope = service.App.Services.CreateAsyncScope();
+                var database = scope.ServiceProvider.GetRequiredService<PrescriptionsDbContext>();
+                var patientId = $"patient-{i}";
+                database.Prescriptions.Add(new Prescription { Id = Guid.NewGuid(), PatientId = patientId });
+                var access = service.Access(patientId) with { Action = AuditAction.Create };
+                service.Trail.Enqueue(database, access);
+                await database.SaveChangesAsync();
+                committed.Add(access.Header.EventId);
+            }
+
+            Assert.Equal(count, await OutboxCountAsync(service));
+
+            await broker.StartAsync();
+            brokerDown = false;
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            while (await OutboxCountAsync(service) > 0)
+            {
+                await Task.Delay(200, deadline.Token);
+            }
+
+            var delivered = await _queue.DrainWhenAsync(count);
+            Assert.Equal(count, delivered.Count);
+            Assert.Equal(committed, delivered.Select(message => message.Event.Header.EventId).ToHashSet());
+            Assert.All(delivered, message => Assert.Equal(message.Event.Header.EventId, message.MessageId));
+        }
+        finally
+        {
+            if (brokerDown)
+            {
+                await broker.StartAsync();
+            }
+        }
+    }
+
+    private static async Task<int> OutboxCountAsync(AuditedService service)
+    {
+        await using var scope = service.App.Services.CreateAsyncScope();
+        var database = scope.ServiceProvider.GetRequiredService<PrescriptionsDbContext>();
+        return await database.Set<ServiceDefaults.Audit.Outbox.AuditOutboxMessage>().CountAsync();
+    }
+
+    /// <summary>Starts a MassTransit consumer on the audit queue (as the audit service will) and collects event ids until the queue is empty.</summary>
+    private async Task<IReadOnlyCollection<Guid>> ConsumeAsync(int expected)
+    {
+        var received = new ConcurrentQueue<Guid>();
+        var address = RabbitMqAddress.Parse(broker.ConnectionString);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(received);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.AddConsumer<CountingConsumer>();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(address.Host, address.Port, address.VirtualHost, host =>
+                {
+                    host.Username(address.UserName);
+                    host.Password(address.Password);
+                });
+                rabbit.ReceiveEndpoint(AuditEventTypes.QueueName, endpoint =>
+                {
+                    endpoint.ConfigureConsumeTopology = false;
+                    endpoint.ConfigureConsumer<CountingConsumer>(context);
+                });
+            });
+        });
+
+        using var consumer = builder.Build();
+        await consumer.StartAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (received.Count < expected || await _queue.CountAsync() != 0)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
+
+        await consumer.StopAsync();
+        return [.. received];
+    }
+
+    private async Task DeleteQueueAsync()
+    {
+        await using var connection = await new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeleteAsync(AuditEventTypes.QueueName);
+    }
+
+    private sealed class CountingConsumer(ConcurrentQueue<Guid> received) : IConsumer<PatientDataAccessed>
+    {
+        public Task Consume(ConsumeContext<PatientDataAccessed> context)
+        {
+            received.Enqueue(context.Message.Header.EventId);
+            return Task.CompletedTask;
+        }
+    }
+}
