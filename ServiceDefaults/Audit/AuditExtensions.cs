@@ -1,4 +1,5 @@
 using HealthPlatform.ServiceDefaults.Audit.Outbox;
+using HealthPlatform.ServiceDefaults.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -8,14 +9,18 @@ namespace HealthPlatform.ServiceDefaults.Audit;
 
 public static class AuditExtensions
 {
+    /// <summary>The readiness check that turns Degraded while audit events wait in the outbox.</summary>
+    public const string OutboxHealthCheckName = "audit-outbox";
+
     /// <summary>The audit producer (<see cref="IAuditTrail"/>); added by <c>AddPlatformMessaging</c>.</summary>
     internal static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuditTrailOptions>()
             .Bind(builder.Configuration.GetSection(AuditTrailOptions.SectionName))
             .Validate(options => options.ConfirmTimeout > TimeSpan.Zero && options.OutboxPollInterval > TimeSpan.Zero
-                && options.OutboxMaxBackoff >= TimeSpan.FromSeconds(1) && options.OutboxBatchSize is > 0 and <= 1000,
-                "Audit: ConfirmTimeout and OutboxPollInterval must be positive, OutboxMaxBackoff at least 1 s, OutboxBatchSize 1-1000.")
+                && options.OutboxMaxBackoff >= TimeSpan.FromSeconds(1) && options.OutboxAlertAge > TimeSpan.Zero
+                && options.OutboxBatchSize is > 0 and <= 1000,
+                "Audit: ConfirmTimeout, OutboxPollInterval and OutboxAlertAge must be positive, OutboxMaxBackoff at least 1 s, OutboxBatchSize 1-1000.")
             .ValidateOnStart();
         builder.Services.TryAddSingleton<AuditMetrics>();
         builder.Services.TryAddSingleton<AuditTrail>();
@@ -36,6 +41,7 @@ public static class AuditExtensions
         builder.Services.TryAddSingleton<AuditOutboxInterceptor>();
         builder.Services.TryAddSingleton<IAuditOutbox, AuditOutboxStore<TContext>>();
         builder.Services.AddHostedService<AuditOutboxRelay<TContext>>();
+        builder.Services.AddHealthChecks().AddCheck<AuditOutboxHealthCheck<TContext>>(OutboxHealthCheckName, tags: [HealthTags.Ready]);
         return builder;
     }
 }

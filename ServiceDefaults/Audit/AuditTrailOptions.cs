@@ -14,6 +14,9 @@ public sealed class AuditTrailOptions
     /// <summary>The longest the relay waits between attempts while the broker is down.</summary>
     public TimeSpan OutboxMaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an event may wait in the outbox before the health check reports Degraded.</summary>
+    public TimeSpan OutboxAlertAge { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Events the relay takes per transaction.</summary>
     public int OutboxBatchSize { get; set; } = 100;
 }

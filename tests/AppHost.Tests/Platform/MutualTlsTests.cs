@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Security.Cryptography.X509Certificates;
 using HealthPlatform.ServiceDefaults.Security;
 
 namespace HealthPlatform.AppHost.Tests.Platform;
@@ -8,14 +7,13 @@ namespace HealthPlatform.AppHost.Tests.Platform;
 [Collection(PlatformGroup.Name)]
 public sealed class MutualTlsTests(PlatformFixture fixture) : IDisposable
 {
-    private readonly X509Certificate2 _authority =
-        X509CertificateLoader.LoadCertificateFromFile(Path.Combine(fixture.Platform.PkiDirectory, "ca", "ca.crt"));
+    private readonly PlatformClient _clients = new(fixture.Platform);
 
     [Fact]
     public async Task Internal_OfEveryService_IdentifiesTheOperatorByItsCertificate()
     {
-        using var operatorCertificate = Certificate("operator");
-        using var client = CreateClient(operatorCertificate);
+        using var operatorCertificate = _clients.Certificate("operator");
+        using var client = _clients.Create(operatorCertificate);
 
         foreach (var service in PlatformApp.Services)
         {
@@ -28,7 +26,7 @@ public sealed class MutualTlsTests(PlatformFixture fixture) : IDisposable
     [Fact]
     public async Task Internal_WithoutClientCertificate_IsRefusedByEveryService()
     {
-        using var client = CreateClient(clientCertificate: null);
+        using var client = _clients.Create(clientCertificate: null);
 
         foreach (var service in PlatformApp.Services)
         {
@@ -37,29 +35,5 @@ public sealed class MutualTlsTests(PlatformFixture fixture) : IDisposable
         }
     }
 
-    public void Dispose() => _authority.Dispose();
-
-    private X509Certificate2 Certificate(string identity)
-    {
-        var folder = Path.Combine(fixture.Platform.PkiDirectory, identity);
-        return X509Certificate2.CreateFromPemFile(Path.Combine(folder, "tls.crt"), Path.Combine(folder, "tls.key"));
-    }
-
-    /// <summary>Trusts the platform CA only; presents the client certificate when given.</summary>
-    private HttpClient CreateClient(X509Certificate2? clientCertificate)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            CustomTrustStore = { _authority },
-        };
-        if (clientCertificate is not null)
-        {
-            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
-        }
-
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
-    }
+    public void Dispose() => _clients.Dispose();
 }

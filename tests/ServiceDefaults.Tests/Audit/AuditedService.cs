@@ -43,6 +43,7 @@ public sealed class AuditedService : IAsyncDisposable
             ["Audit:ConfirmTimeout"] = ConfirmTimeout.ToString("c", CultureInfo.InvariantCulture),
             ["Audit:OutboxPollInterval"] = "00:00:00.200",
             ["Audit:OutboxMaxBackoff"] = "00:00:01",
+            ["Audit:OutboxAlertAge"] = "00:00:01",
         };
         if (databaseConnectionString is not null)
         {
@@ -86,6 +87,15 @@ public sealed class AuditedService : IAsyncDisposable
         Outcome = AuditOutcome.Success,
         PurposeOfUse = PurposeOfUse.Treatment,
     };
+
+    /// <summary>The status of one readiness check, as the management listener reports it.</summary>
+    public async Task<string> HealthOfAsync(string check)
+    {
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(Host.Management, "/health"));
+        using var report = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return report.RootElement.GetProperty("checks").GetProperty(check).GetProperty("status").GetString()!;
+    }
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }

@@ -95,6 +95,7 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
             }
 
             Assert.Equal(count, await OutboxCountAsync(service));
+            await Eventually(async () => await service.HealthOfAsync(AuditExtensions.OutboxHealthCheckName) == "Degraded");
 
             await broker.StartAsync();
             brokerDown = false;
@@ -108,6 +109,7 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
             Assert.Equal(count, delivered.Count);
             Assert.Equal(committed, delivered.Select(message => message.Event.Header.EventId).ToHashSet());
             Assert.All(delivered, message => Assert.Equal(message.Event.Header.EventId, message.MessageId));
+            Assert.Equal("Healthy", await service.HealthOfAsync(AuditExtensions.OutboxHealthCheckName));
         }
         finally
         {
@@ -115,6 +117,15 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
             {
                 await broker.StartAsync();
             }
+        }
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            await Task.Delay(200, deadline.Token);
         }
     }
 
