@@ -38,9 +38,23 @@ public sealed class AuditOutboxMessage
         CreatedAt = now,
     };
 
-    /// <summary>The stored event, or null when the row names no known type or holds no event.</summary>
-    internal AuditEvent? ToEvent() =>
-        AuditEventTypes.TryResolve(EventType, out var type) ? JsonSerializer.Deserialize(Payload, type, Json) as AuditEvent : null;
+    /// <summary>The stored event, or null when the row names no known type or holds no such event.</summary>
+    internal AuditEvent? ToEvent()
+    {
+        if (!AuditEventTypes.TryResolve(EventType, out var type))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(Payload, type, Json) as AuditEvent;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     internal static void Configure(ModelBuilder modelBuilder) => modelBuilder.Entity<AuditOutboxMessage>(outbox =>
     {

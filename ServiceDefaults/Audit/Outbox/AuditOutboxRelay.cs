@@ -23,6 +23,9 @@ internal sealed partial class AuditOutboxRelay<TContext>(
     ILogger<AuditOutboxRelay<TContext>> logger) : BackgroundService
     where TContext : DbContext
 {
+    /// <summary>Rows this replica could not read; passed over from then on, so they hold up nothing behind them.</summary>
+    private readonly HashSet<long> _unreadable = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -64,8 +67,9 @@ internal sealed partial class AuditOutboxRelay<TContext>(
         return await database.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await using var transaction = await database.Database.BeginTransactionAsync(token);
+            var passOver = _unreadable.ToArray();
             var batch = await database.Set<AuditOutboxMessage>()
-                .FromSql($"SELECT * FROM audit_outbox ORDER BY sequence LIMIT {batchSize} FOR UPDATE SKIP LOCKED")
+                .FromSql($"SELECT * FROM audit_outbox WHERE sequence <> ALL({passOver}) ORDER BY sequence LIMIT {batchSize} FOR UPDATE SKIP LOCKED")
                 .AsNoTracking()
                 .ToListAsync(token);
 
@@ -77,7 +81,11 @@ internal sealed partial class AuditOutboxRelay<TContext>(
                 if (auditEvent is null)
                 {
                     // Kept, not dropped: an operator can look at it (a newer producer's type, a damaged row).
-                    LogUnreadable(logger, message.Sequence, message.EventType);
+                    if (_unreadable.Add(message.Sequence))
+                    {
+                        LogUnreadable(logger, message.Sequence, message.EventType);
+                    }
+
                     continue;
                 }
 

@@ -72,7 +72,18 @@ public sealed class AuditedService : IAsyncDisposable
         app.MapDefaultEndpoints();
         map?.Invoke(app);
         await app.StartAsync();
-        return new AuditedService(host, app);
+        var service = new AuditedService(host, app);
+        if (databaseConnectionString is not null)
+        {
+            // Migrations are applied in the background; the readiness check says when they are in.
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await service.HealthOfAsync("prescriptions") != "Healthy")
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+
+        return service;
     }
 
     /// <summary>A well-formed access event of <paramref name="patientId"/>'s data.</summary>

@@ -120,6 +120,31 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
         }
     }
 
+    [Fact]
+    public async Task Relay_KeepsRowsItCannotRead_AndSendsTheRowsBehindThem()
+    {
+        await using var service = await AuditedService.StartAsync(
+            _pki, broker, await postgres.CreateDatabaseAsync(), settings: new Dictionary<string, string?> { ["Audit:OutboxBatchSize"] = "2" });
+        await using (var scope = service.App.Services.CreateAsyncScope())
+        {
+            var database = scope.ServiceProvider.GetRequiredService<PrescriptionsDbContext>();
+            await database.Database.ExecuteSqlRawAsync("""
+                INSERT INTO audit_outbox (event_id, event_type, payload, created_at) VALUES
+                  (gen_random_uuid(), 'EventFromANewerRelease', '{{}}', now()),
+                  (gen_random_uuid(), 'PatientDataAccessed', '{{"header": 42}}', now())
+                """);
+            var access = service.Access("patient-1");
+            service.Trail.Enqueue(database, access);
+            await database.SaveChangesAsync();
+        }
+
+        var delivered = await _queue.DrainWhenAsync(1);
+
+        Assert.Equal("patient-1", Assert.IsType<PatientDataAccessed>(Assert.Single(delivered).Event).PatientId);
+        await Eventually(async () => await OutboxCountAsync(service) == 2);
+        await Eventually(async () => await service.HealthOfAsync(AuditExtensions.OutboxHealthCheckName) == "Degraded");
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
