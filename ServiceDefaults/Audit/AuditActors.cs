@@ -6,7 +6,12 @@ using Microsoft.AspNetCore.Http;
 
 namespace HealthPlatform.ServiceDefaults.Audit;
 
-/// <summary>Builds the audit actor of a request from what authentication established — claims and the client certificate — and the remote address.</summary>
+/// <summary>
+/// Builds the audit actor of a request from what authentication established — claims and the
+/// client certificate — and the remote address. Values that could not stand in an audit event
+/// (an id with spaces, a role in capitals) are left out rather than letting the event be refused:
+/// the event matters more than one odd claim.
+/// </summary>
 public static class AuditActors
 {
     private static readonly string[] SubjectClaims = ["sub", ClaimTypes.NameIdentifier];
@@ -24,7 +29,7 @@ public static class AuditActors
             UserId = authenticated ? First(user, SubjectClaims) : null,
             ClientId = authenticated ? First(user, ClientClaims) : null,
             Roles = authenticated
-                ? [.. user.Claims.Where(claim => RoleClaims.Contains(claim.Type)).Select(claim => claim.Value).Distinct(StringComparer.Ordinal)]
+                ? [.. user.Claims.Where(claim => RoleClaims.Contains(claim.Type) && AuditEventSchema.IsRole(claim.Value)).Select(claim => claim.Value).Distinct(StringComparer.Ordinal)]
                 : [],
             ServiceIdentity = service is null ? null : $"spiffe://{ServiceIdentity.TrustDomain}/{service}",
             NetworkAddress = AddressOf(context.Connection.RemoteIpAddress),
@@ -32,7 +37,7 @@ public static class AuditActors
     }
 
     private static string? First(ClaimsPrincipal user, string[] types) =>
-        types.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(value => !string.IsNullOrEmpty(value));
+        types.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(AuditEventSchema.IsIdentifier);
 
     private static string? AddressOf(IPAddress? address) =>
         address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();

@@ -25,6 +25,8 @@ public static class AuditExtensions
         builder.Services.TryAddSingleton<AuditMetrics>();
         builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.TryAddSingleton<IAuditTrail>(services => services.GetRequiredService<AuditTrail>());
+        builder.Services.TryAddSingleton<DenialAuditWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DenialAuditWriter>());
         return builder;
     }
 

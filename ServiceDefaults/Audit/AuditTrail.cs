@@ -75,7 +75,7 @@ internal sealed partial class AuditTrail(
             });
 
             // The token bounds the wait for a connection; WaitAsync also bounds a confirm that never comes.
-            await endpoint.Send(auditEvent, auditEvent.GetType(), pipe, deadline.Token).WaitAsync(timeout, time, cancellationToken);
+            await endpoint.Send(auditEvent, auditEvent.GetType(), pipe, deadline.Token).WaitAsync(timeout, cancellationToken);
             metrics.Confirmed(eventType, path);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not AuditUnavailableException)

@@ -1,40 +1,32 @@
 using HealthPlatform.Contracts.Audit;
-using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using HealthPlatform.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace HealthPlatform.ServiceDefaults.Audit;
 
 /// <summary>
 /// Records every 401, 403 and 429 on the public and internal listeners as a security event: who
 /// (subject and client if known, calling service, address), which route template — never the raw
-/// URL, whose path and query may carry patient ids. The event is sent after the response, so a
-/// refusal is not slowed down; if the broker cannot confirm it, it goes to the outbox.
+/// URL, whose path and query may carry patient ids. The event is built once the response has gone
+/// and handed to <see cref="DenialAuditWriter"/>, so refusals are not slowed by the broker.
 /// </summary>
-internal sealed partial class DenialAuditMiddleware(
-    RequestDelegate next,
-    PlatformListeners listeners,
-    IAuditTrail trail,
-    IServiceProvider services,
-    ILogger<DenialAuditMiddleware> logger)
+internal sealed class DenialAuditMiddleware(RequestDelegate next, PlatformListeners listeners, IAuditTrail trail, DenialAuditWriter writer)
 {
-    private readonly IAuditOutbox? _outbox = services.GetService<IAuditOutbox>();
+    private const string UnknownMethod = "OTHER";
 
     public Task InvokeAsync(HttpContext context)
     {
         var listener = listeners.NameOf(context.Connection.LocalPort);
         if (listener is ResourceNames.Endpoints.Public or ResourceNames.Endpoints.Internal)
         {
-            context.Response.OnCompleted(() => RecordIfDeniedAsync(context, listener));
+            context.Response.OnCompleted(() => RecordIfDeniedAsync(context, listener).AsTask());
         }
 
         return next(context);
     }
 
-    private async Task RecordIfDeniedAsync(HttpContext context, string listener)
+    private ValueTask RecordIfDeniedAsync(HttpContext context, string listener)
     {
         var status = context.Response.StatusCode;
         SecurityEventKind? kind = status switch
@@ -46,43 +38,27 @@ internal sealed partial class DenialAuditMiddleware(
         };
         if (kind is null)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        var denial = new SecurityEventRecorded
-        {
-            Header = trail.NewHeader(),
-            Kind = kind.Value,
-            Actor = AuditActors.FromRequest(context),
-            Outcome = AuditOutcome.Denied,
-            Request = new AuditRequest
+        var method = context.Request.Method;
+        return writer.WriteAsync(
+            new SecurityEventRecorded
             {
-                Method = context.Request.Method,
-                RouteTemplate = RouteTemplateOf(context),
-                StatusCode = status,
-                Listener = listener,
+                Header = trail.NewHeader(),
+                Kind = kind.Value,
+                Actor = AuditActors.FromRequest(context),
+                Outcome = AuditOutcome.Denied,
+                Request = new AuditRequest
+                {
+                    // Any token is a method to Kestrel ("get", "X-SCAN"); the event keeps only what the schema allows.
+                    Method = AuditEventSchema.IsHttpMethod(method) ? method : UnknownMethod,
+                    RouteTemplate = RouteTemplateOf(context),
+                    StatusCode = status,
+                    Listener = listener,
+                },
             },
-        };
-
-        try
-        {
-            await trail.RecordAsync(denial);
-        }
-        catch (AuditUnavailableException) when (_outbox is not null)
-        {
-            try
-            {
-                await _outbox.StoreAsync(denial, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                LogLost(logger, kind.Value, ex.GetType().Name);
-            }
-        }
-        catch (AuditUnavailableException ex)
-        {
-            LogLost(logger, kind.Value, ex.GetType().Name);
-        }
+            CancellationToken.None);
     }
 
     private static string? RouteTemplateOf(HttpContext context)
@@ -90,7 +66,4 @@ internal sealed partial class DenialAuditMiddleware(
         var template = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         return template is null || template.StartsWith('/') ? template : "/" + template;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A {Kind} security event could not be recorded, neither by the broker nor in the outbox ({Error}).")]
-    private static partial void LogLost(ILogger logger, SecurityEventKind kind, string error);
 }

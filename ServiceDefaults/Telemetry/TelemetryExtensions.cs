@@ -15,6 +15,17 @@ namespace HealthPlatform.ServiceDefaults.Telemetry;
 
 internal static class TelemetryExtensions
 {
+    /// <summary>Framework log categories that write raw request paths or values, and the level they are held to.</summary>
+    private static readonly (string Category, LogLevel Level)[] PathLoggingCategories =
+    [
+        // "Request starting GET /fhir/Patient/123?..." and the RequestPath scope on every log line.
+        ("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None),
+        // Debug lines quoting the path (route matching), the request line (bad requests), or a value that failed to bind.
+        ("Microsoft.AspNetCore.Routing", LogLevel.Warning),
+        ("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Warning),
+        ("Microsoft.AspNetCore.Http.RequestDelegateFactory", LogLevel.Warning),
+    ];
+
     /// <summary>
     /// Traces, metrics and logs from ASP.NET Core, HttpClient, Npgsql, Redis and MassTransit,
     /// exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the AppHost sets it to
@@ -72,11 +83,19 @@ internal static class TelemetryExtensions
         builder.Services.AddSingleton<PhiTelemetry>();
         builder.Logging.EnableRedaction();
 
-        // "Request starting GET /fhir/Patient/123?..." and the RequestPath scope on every log line.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        // Debug lines that quote the path (route matching) or the request line (bad requests).
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Information);
+        // Added after configuration is read, for every provider configuration names, so that no
+        // Logging:{Provider}:LogLevel setting can turn these categories back on.
+        builder.Services.PostConfigure<LoggerFilterOptions>(filters =>
+        {
+            var providers = filters.Rules.Select(rule => rule.ProviderName).Append(null).Distinct().ToList();
+            foreach (var (category, level) in PathLoggingCategories)
+            {
+                foreach (var provider in providers)
+                {
+                    filters.Rules.Add(new LoggerFilterRule(provider, category, level, filter: null));
+                }
+            }
+        });
         builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         return builder;
     }

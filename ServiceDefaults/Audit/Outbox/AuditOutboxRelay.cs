@@ -1,3 +1,4 @@
+using HealthPlatform.Contracts.Audit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,9 +8,10 @@ using Microsoft.Extensions.Options;
 namespace HealthPlatform.ServiceDefaults.Audit.Outbox;
 
 /// <summary>
-/// Sends the outbox's events to the audit queue, oldest first, and deletes each row once the broker
-/// has confirmed it. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the
-/// work without sending a row twice. While the broker (or the database) is down, it retries with
+/// Sends the outbox's events to the audit queue, oldest batch first (events within a batch go out
+/// together, so their order may interleave: each carries its own time), and deletes each row once
+/// the broker has confirmed it. Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so replicas share the
+/// work (no two replicas take the same row at once). While the broker (or the database) is down, it retries with
 /// a growing pause; nothing is deleted that was not confirmed. Delivery is at least once: a crash
 /// between the confirm and the delete sends that event again, with the same id, which the audit
 /// service stores once.
@@ -73,40 +75,44 @@ internal sealed partial class AuditOutboxRelay<TContext>(
                 .AsNoTracking()
                 .ToListAsync(token);
 
-            var confirmed = new List<long>(batch.Count);
-            AuditUnavailableException? failure = null;
+            var readable = new List<(AuditOutboxMessage Message, AuditEvent Event)>(batch.Count);
             foreach (var message in batch)
             {
-                var auditEvent = message.ToEvent();
-                if (auditEvent is null)
+                if (message.ToEvent() is { } auditEvent)
+                {
+                    readable.Add((message, auditEvent));
+                }
+                else if (_unreadable.Add(message.Sequence))
                 {
                     // Kept, not dropped: an operator can look at it (a newer producer's type, a damaged row).
-                    if (_unreadable.Add(message.Sequence))
-                    {
-                        LogUnreadable(logger, message.Sequence, message.EventType);
-                    }
-
-                    continue;
-                }
-
-                try
-                {
-                    await trail.SendAsync(auditEvent, message.EventType, "outbox", token);
-                    confirmed.Add(message.Sequence);
-                }
-                catch (AuditUnavailableException ex)
-                {
-                    failure = ex;
-                    break;
+                    LogUnreadable(logger, message.Sequence, message.EventType);
                 }
             }
 
+            // The first event goes alone: while the broker is away, that is one failed send per attempt, not a
+            // batch of them. Once it is confirmed, the rest go out at once and their confirms come back together.
+            var outcomes = new List<(long Sequence, AuditUnavailableException? Failure)>(readable.Count);
+            if (readable.Count > 0)
+            {
+                outcomes.Add(await SendAsync(readable[0].Message, readable[0].Event, token));
+            }
+
+            if (outcomes is [(_, null)])
+            {
+                outcomes.AddRange(await Task.WhenAll(readable.Skip(1).Select(item => SendAsync(item.Message, item.Event, token))));
+            }
+
+            var confirmed = outcomes.Where(outcome => outcome.Failure is null).Select(outcome => outcome.Sequence).ToList();
+            var failure = outcomes.Select(outcome => outcome.Failure).FirstOrDefault(failed => failed is not null);
+
+            // Confirmed rows are deleted even when stopping: otherwise they would be sent again next time.
             if (confirmed.Count > 0)
             {
-                await database.Set<AuditOutboxMessage>().Where(message => confirmed.Contains(message.Sequence)).ExecuteDeleteAsync(token);
+                await database.Set<AuditOutboxMessage>().Where(message => confirmed.Contains(message.Sequence)).ExecuteDeleteAsync(CancellationToken.None);
             }
 
-            await transaction.CommitAsync(token);
+            await transaction.CommitAsync(CancellationToken.None);
+            token.ThrowIfCancellationRequested();
             if (failure is not null)
             {
                 throw failure;
@@ -114,6 +120,23 @@ internal sealed partial class AuditOutboxRelay<TContext>(
 
             return confirmed.Count;
         }, cancellationToken);
+    }
+
+    private async Task<(long Sequence, AuditUnavailableException? Failure)> SendAsync(AuditOutboxMessage message, AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await trail.SendAsync(auditEvent, message.EventType, "outbox", cancellationToken);
+            return (message.Sequence, null);
+        }
+        catch (AuditUnavailableException ex)
+        {
+            return (message.Sequence, ex);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            return (message.Sequence, new AuditUnavailableException("The relay is stopping.", ex));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit outbox relay stalled ({Error}); retrying in {Pause}. Events stay in the outbox.")]

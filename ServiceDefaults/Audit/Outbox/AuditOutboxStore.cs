@@ -7,11 +7,16 @@ namespace HealthPlatform.ServiceDefaults.Audit.Outbox;
 internal sealed class AuditOutboxStore<TContext>(IServiceScopeFactory scopes, IAuditTrail trail) : IAuditOutbox
     where TContext : DbContext
 {
-    public async Task StoreAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public async Task StoreAsync(IEnumerable<AuditEvent> events, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(events);
         await using var scope = scopes.CreateAsyncScope();
         var database = scope.ServiceProvider.GetRequiredService<TContext>();
-        trail.Enqueue(database, auditEvent);
+        foreach (var auditEvent in events)
+        {
+            trail.Enqueue(database, auditEvent);
+        }
+
         await database.SaveChangesAsync(cancellationToken);
     }
 }

@@ -98,6 +98,15 @@ public static partial class AuditEventSchema
         return problems;
     }
 
+    /// <summary>Whether <paramref name="value"/> may stand as a user, client or token id (printable ASCII, no spaces, at most 256).</summary>
+    public static bool IsIdentifier(string? value) => value is not null && Identifier().IsMatch(value);
+
+    /// <summary>Whether <paramref name="value"/> may stand as a role name.</summary>
+    public static bool IsRole(string? value) => value is not null && Role().IsMatch(value);
+
+    /// <summary>Whether <paramref name="value"/> may stand as an HTTP method (upper-case letters, 3 to 10).</summary>
+    public static bool IsHttpMethod(string? value) => value is not null && HttpMethod().IsMatch(value);
+
     private static void CheckHeader(AuditHeader? header, List<string> problems)
     {
         if (header is null)

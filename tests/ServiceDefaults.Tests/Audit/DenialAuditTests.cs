@@ -72,6 +72,19 @@ public sealed class DenialAuditTests(RabbitMqServerFixture broker, RedisServerFi
     }
 
     [Fact]
+    public async Task ARequestWithAnOddMethod_IsRecordedAsOther_NotLost()
+    {
+        using var client = _pki.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod("M-SEARCH"), new Uri(Service.Host.Public, "/nowhere"));
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var denial = Assert.IsType<SecurityEventRecorded>(Assert.Single(await _queue.DrainWhenAsync(1)).Event);
+        Assert.Equal(new AuditRequest { Method = "OTHER", RouteTemplate = null, StatusCode = 401, Listener = "public" }, denial.Request);
+    }
+
+    [Fact]
     public async Task A403_OnTheInternalListener_NamesTheCallingService()
     {
         using var certificate = _pki.Certificate("records");

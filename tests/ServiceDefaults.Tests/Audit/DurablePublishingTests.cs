@@ -61,13 +61,22 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
 
         // The exchange is still there, bound to nothing: only the mandatory flag makes the broker say so.
         await Assert.ThrowsAsync<AuditUnavailableException>(() => service.Trail.RecordAsync(service.Access("patient-2")));
+
+        // The producer declares the queue again, and events are kept from then on.
+        await service.Trail.RecordAsync(service.Access("patient-3"));
+        var kept = await _queue.DrainWhenAsync(1);
+        Assert.Equal("patient-3", Assert.IsType<PatientDataAccessed>(Assert.Single(kept).Event).PatientId);
     }
 
     [Fact]
     public async Task BrokerDown_RecordFailsWithinTheBound_AndTheOutboxDeliversEveryCommittedEventOnceItReturns()
     {
         const int count = 20;
-        await using var service = await AuditedService.StartAsync(_pki, broker, await postgres.CreateDatabaseAsync());
+
+        // The production bound: long enough that a confirm after the broker's restart is not cut short (and then sent again).
+        var confirmTimeout = TimeSpan.FromSeconds(5);
+        await using var service = await AuditedService.StartAsync(
+            _pki, broker, await postgres.CreateDatabaseAsync(), settings: new Dictionary<string, string?> { ["Audit:ConfirmTimeout"] = "00:00:05" });
         await service.Trail.RecordAsync(service.Access("patient-before"));
         await _queue.DrainAsync();
 
@@ -79,7 +88,15 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
             var failure = await Assert.ThrowsAsync<AuditUnavailableException>(() => service.Trail.RecordAsync(service.Access("patient-down")));
             clock.Stop();
             Assert.Contains(nameof(PatientDataAccessed), failure.Message, StringComparison.Ordinal);
-            Assert.InRange(clock.Elapsed, TimeSpan.Zero, AuditedService.ConfirmTimeout + TimeSpan.FromSeconds(10));
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, confirmTimeout + TimeSpan.FromSeconds(2));
+
+            // A refused request meanwhile: its security event cannot be confirmed either, and waits in the outbox.
+            using (var anonymous = _pki.CreateClient())
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync(new Uri(service.Host.Public, "/prescriptions"))).StatusCode);
+            }
+
+            await Eventually(async () => await OutboxCountAsync(service) == 1);
 
             var committed = new HashSet<Guid>();
             for (var i = 0; i < count; i++)
@@ -94,7 +111,7 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
                 committed.Add(access.Header.EventId);
             }
 
-            Assert.Equal(count, await OutboxCountAsync(service));
+            Assert.Equal(count + 1, await OutboxCountAsync(service));
             await Eventually(async () => await service.HealthOfAsync(AuditExtensions.OutboxHealthCheckName) == "Degraded");
 
             await broker.StartAsync();
@@ -105,9 +122,11 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
                 await Task.Delay(200, deadline.Token);
             }
 
-            var delivered = await _queue.DrainWhenAsync(count);
-            Assert.Equal(count, delivered.Count);
-            Assert.Equal(committed, delivered.Select(message => message.Event.Header.EventId).ToHashSet());
+            var delivered = await _queue.DrainWhenAsync(count + 1);
+            Assert.Equal(count + 1, delivered.Count);
+            var denial = Assert.Single(delivered, message => message.Event is SecurityEventRecorded);
+            Assert.Equal(SecurityEventKind.RequestUnauthenticated, ((SecurityEventRecorded)denial.Event).Kind);
+            Assert.Equal(committed, delivered.Where(message => message != denial).Select(message => message.Event.Header.EventId).ToHashSet());
             Assert.All(delivered, message => Assert.Equal(message.Event.Header.EventId, message.MessageId));
             Assert.Equal("Healthy", await service.HealthOfAsync(AuditExtensions.OutboxHealthCheckName));
         }

@@ -26,6 +26,10 @@ public sealed class TelemetryCapture : IDisposable
         _meters.SetMeasurementEventCallback<long>((instrument, _, tags, _) => RecordTags(instrument, tags));
         _meters.SetMeasurementEventCallback<int>((instrument, _, tags, _) => RecordTags(instrument, tags));
         _meters.SetMeasurementEventCallback<double>((instrument, _, tags, _) => RecordTags(instrument, tags));
+        _meters.SetMeasurementEventCallback<float>((instrument, _, tags, _) => RecordTags(instrument, tags));
+        _meters.SetMeasurementEventCallback<short>((instrument, _, tags, _) => RecordTags(instrument, tags));
+        _meters.SetMeasurementEventCallback<byte>((instrument, _, tags, _) => RecordTags(instrument, tags));
+        _meters.SetMeasurementEventCallback<decimal>((instrument, _, tags, _) => RecordTags(instrument, tags));
         _meters.Start();
     }
 
@@ -33,7 +37,15 @@ public sealed class TelemetryCapture : IDisposable
 
     public IReadOnlyList<string> Spans => [.. _spans];
 
-    public IReadOnlyList<string> MetricTags => [.. _metricTags];
+    /// <summary>Tags of every measurement so far, observable instruments (gauges) read now.</summary>
+    public IReadOnlyList<string> MetricTags
+    {
+        get
+        {
+            _meters.RecordObservableInstruments();
+            return [.. _metricTags];
+        }
+    }
 
     public BaseExporter<LogRecord> LogExporter => new LogText(_logs);
 
