@@ -23,7 +23,7 @@ public sealed class AuditMetrics : IDisposable
         _confirmed = _meter.CreateCounter<long>("healthplatform.audit.confirmed", "{event}", "Audit events the broker confirmed.");
         _failed = _meter.CreateCounter<long>("healthplatform.audit.failed", "{event}", "Audit events the broker did not confirm in time.");
         _rejected = _meter.CreateCounter<long>("healthplatform.audit.rejected", "{event}", "Audit events refused for failing their schema.");
-        _outboxed = _meter.CreateCounter<long>("healthplatform.audit.outboxed", "{event}", "Audit events written to the outbox for the relay to send.");
+        _outboxed = _meter.CreateCounter<long>("healthplatform.audit.outboxed", "{event}", "Audit events added to an outbox (counted when added; a transaction rolled back takes them with it).");
     }
 
     /// <param name="path"><c>direct</c> (a caller waited) or <c>outbox</c> (the relay sent it).</param>
