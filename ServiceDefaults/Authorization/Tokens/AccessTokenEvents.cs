@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthPlatform.ServiceDefaults.Authorization.Tokens;
+
+/// <summary>
+/// Checks after the standard validation: a certificate-bound token must arrive over a connection
+/// that presented that certificate, and a revoked token is refused.
+/// </summary>
+internal sealed class AccessTokenEvents : JwtBearerEvents
+{
+    public override async Task TokenValidated(TokenValidatedContext context)
+    {
+        var principal = context.Principal!;
+        if (principal.FindFirst(CertificateBinding.ConfirmationClaim)?.Value is { } confirmation)
+        {
+            string? thumbprint;
+            try
+            {
+                thumbprint = CertificateBinding.BoundThumbprint(confirmation);
+            }
+            catch (JsonException)
+            {
+                thumbprint = null;
+            }
+
+            if (thumbprint is null)
+            {
+                context.Fail("The token's cnf claim binds it to nothing this service can check.");
+                return;
+            }
+
+            var certificate = await context.HttpContext.Connection.GetClientCertificateAsync(context.HttpContext.RequestAborted);
+            if (!CertificateBinding.Matches(thumbprint, certificate))
+            {
+                context.Fail("The token is bound to a client certificate this connection did not present.");
+                return;
+            }
+        }
+
+        var revocations = context.HttpContext.RequestServices.GetRequiredService<IAccessTokenRevocations>();
+        var issuedAt = long.TryParse(principal.FindFirst("iat")?.Value, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
+        var token = new AccessTokenDescriptor(principal.FindFirst("jti")?.Value, principal.FindFirst("sub")?.Value, principal.FindFirst("client_id")?.Value, issuedAt);
+        if (await revocations.IsRevokedAsync(token, context.HttpContext.RequestAborted))
+        {
+            context.Fail("The token has been revoked.");
+        }
+    }
+
+    public override Task Challenge(JwtBearerChallengeContext context)
+    {
+        // Our own failures carry no standard description; say at least that the token was refused.
+        if (context.AuthenticateFailure is not null && string.IsNullOrEmpty(context.Error))
+        {
+            context.Error = "invalid_token";
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using HealthPlatform.LocalInfrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+
+/// <summary>
+/// A stand-in authorization server for testing token validation with real tokens: discovery and
+/// JWKS over TLS with the platform's "identity" certificate, ECDSA P-256 signing keys that can be
+/// rotated, and tokens minted on demand.
+/// </summary>
+public sealed class TestTokenIssuer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<ECDsaSecurityKey> _published = [];
+    private readonly JsonWebTokenHandler _handler = new();
+
+    private TestTokenIssuer(WebApplication app, Uri issuer)
+    {
+        _app = app;
+        Issuer = issuer;
+    }
+
+    public Uri Issuer { get; }
+
+    /// <summary>The key new tokens are signed with.</summary>
+    public ECDsaSecurityKey Current => _published[^1];
+
+    public static async Task<TestTokenIssuer> StartAsync(TestPki pki)
+    {
+        var port = FreePort.Next();
+        var issuerUri = new Uri(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{port}/"));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var certificate = pki.Certificate("identity");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+        var app = builder.Build();
+        var issuer = new TestTokenIssuer(app, issuerUri);
+        issuer.Rotate();
+        app.MapGet("/.well-known/openid-configuration", () => TypedResults.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = issuerUri.AbsoluteUri,
+            ["jwks_uri"] = new Uri(issuerUri, "jwks").AbsoluteUri,
+        }));
+        app.MapGet("/jwks", () => TypedResults.Text(issuer.Jwks(), "application/json"));
+        await app.StartAsync();
+        return issuer;
+    }
+
+    /// <summary>Publishes a new key and signs with it from now on; earlier keys stay published.</summary>
+    public ECDsaSecurityKey Rotate()
+    {
+        var key = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = Guid.NewGuid().ToString("N") };
+        _published.Add(key);
+        return key;
+    }
+
+    /// <summary>A key that signs but was never published.</summary>
+    public static ECDsaSecurityKey Unpublished() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = Guid.NewGuid().ToString("N") };
+
+    /// <summary>An access token; every part can be overridden to make a bad one.</summary>
+    public string Mint(
+        string audience = "records",
+        TimeSpan? lifetime = null,
+        string? issuer = null,
+        SecurityKey? key = null,
+        string tokenType = "at+jwt",
+        string algorithm = SecurityAlgorithms.EcdsaSha256,
+        IDictionary<string, object>? claims = null)
+    {
+        var now = DateTime.UtcNow;
+        var all = new Dictionary<string, object>
+        {
+            ["sub"] = "practitioner-7",
+            ["client_id"] = "ehr-app",
+            ["scope"] = "user/Observation.rs",
+            ["jti"] = Guid.NewGuid().ToString("N"),
+        };
+        foreach (var (name, value) in claims ?? new Dictionary<string, object>())
+        {
+            all[name] = value;
+        }
+
+        var expires = now + (lifetime ?? TimeSpan.FromMinutes(5));
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? Issuer.AbsoluteUri,
+            Audience = audience,
+            IssuedAt = expires < now ? expires.AddMinutes(-5) : now,
+            NotBefore = expires < now ? expires.AddMinutes(-5) : now,
+            Expires = expires,
+            Claims = all,
+            TokenType = tokenType,
+            SigningCredentials = new SigningCredentials(key ?? Current, algorithm),
+        });
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private string Jwks()
+    {
+        var keys = new JsonWebKeySet();
+        foreach (var key in _published.ToList())
+        {
+            var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(key);
+            jwk.D = null;
+            jwk.Use = "sig";
+            keys.Keys.Add(jwk);
+        }
+
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            keys = keys.Keys.Select(k => new { kty = k.Kty, use = k.Use, kid = k.Kid, crv = k.Crv, x = k.X, y = k.Y, alg = "ES256" }),
+        });
+    }
+}
