@@ -1,4 +1,4 @@
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Audit;
 

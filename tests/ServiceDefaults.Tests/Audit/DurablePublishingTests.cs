@@ -3,7 +3,7 @@ using System.Diagnostics;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Messaging;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

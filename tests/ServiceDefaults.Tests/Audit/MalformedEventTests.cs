@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using HealthPlatform.ServiceDefaults.Audit;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Audit;
 

@@ -1,5 +1,5 @@
 using HealthPlatform.ServiceDefaults.Data;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Data;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using HealthPlatform.ServiceDefaults.Health;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

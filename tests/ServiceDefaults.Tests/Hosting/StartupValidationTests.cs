@@ -2,7 +2,7 @@ using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
 using HealthPlatform.ServiceDefaults.Tests.Data;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.Extensions.Options;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Hosting;

@@ -1,6 +1,6 @@
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.RateLimiting;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 
 namespace HealthPlatform.ServiceDefaults.Tests.RateLimiting;
 

@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Security;

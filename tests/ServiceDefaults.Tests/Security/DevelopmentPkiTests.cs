@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using HealthPlatform.LocalInfrastructure;
 using HealthPlatform.ServiceDefaults.Security;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 
 namespace HealthPlatform.ServiceDefaults.Tests.Security;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using HealthPlatform.ServiceDefaults.Security;
-using HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

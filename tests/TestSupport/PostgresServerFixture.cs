@@ -2,7 +2,7 @@ using System.Globalization;
 using HealthPlatform.LocalInfrastructure;
 using Npgsql;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>
 /// A real PostgreSQL server for these tests, started with the same launcher the AppHost's local

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>Keeps every formatted log line a host writes, to assert what it logged (and what it never did).</summary>
 public sealed class CapturedLogs : ILoggerProvider

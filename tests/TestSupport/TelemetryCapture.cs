@@ -6,7 +6,7 @@ using System.Text;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>
 /// Everything a host's telemetry pipeline exports, flattened to text at export time: each log

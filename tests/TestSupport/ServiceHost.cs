@@ -3,7 +3,7 @@ using HealthPlatform.LocalInfrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>A service built the way every platform service is, with its platform certificate, on real loopback ports.</summary>
 public sealed class ServiceHost(TestPki pki, string identity)

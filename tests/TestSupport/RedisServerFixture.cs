@@ -2,7 +2,7 @@ using System.Globalization;
 using HealthPlatform.LocalInfrastructure;
 using StackExchange.Redis;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>A real redis-server for these tests, started with the local-mode launcher; stoppable mid-test.</summary>
 public sealed class RedisServerFixture : IAsyncLifetime

@@ -1,4 +1,4 @@
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>The system clock moved by a fixed offset.</summary>
 public sealed class ShiftedTime(TimeSpan offset) : TimeProvider

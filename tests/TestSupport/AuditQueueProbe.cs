@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using HealthPlatform.Contracts.Audit;
 using RabbitMQ.Client;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>Looks into the durable audit queue with a plain AMQP client, independent of MassTransit.</summary>
 public sealed class AuditQueueProbe(RabbitMqServerFixture broker)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using HealthPlatform.LocalInfrastructure;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>
 /// A real RabbitMQ node (with its own epmd) for these tests, started with the local-mode launcher.

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using HealthPlatform.LocalInfrastructure;
 
-namespace HealthPlatform.ServiceDefaults.Tests.Infrastructure;
+namespace HealthPlatform.Testing;
 
 /// <summary>
 /// A platform PKI for one test class, made by the same code as the AppHost's development PKI,
