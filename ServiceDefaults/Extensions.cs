@@ -72,11 +72,18 @@ public static class Extensions
             app.UseMiddleware<DenialAuditMiddleware>();
         }
 
+        var limited = app.Services.GetService<PlatformRateLimiter>() is not null;
+        if (limited)
+        {
+            // Paths answered inside authentication (OpenIddict's endpoints) are counted before it.
+            app.UseMiddleware<RateLimitingMiddleware>(RateLimitStage.BeforeAuthentication);
+        }
+
         app.UseAuthentication();
-        if (app.Services.GetService<PlatformRateLimiter>() is not null)
+        if (limited)
         {
             // Before authorization: refused calls count too. (Services without Redis have no limiter.)
-            app.UseMiddleware<RateLimitingMiddleware>();
+            app.UseMiddleware<RateLimitingMiddleware>(RateLimitStage.AfterAuthentication);
         }
 
         app.UseAuthorization();

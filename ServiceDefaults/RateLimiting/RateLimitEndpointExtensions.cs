@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace HealthPlatform.ServiceDefaults.RateLimiting;
 
@@ -14,5 +16,17 @@ public static class RateLimitEndpointExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentOutOfRangeException.ThrowIfLessThan(cost, 1);
         return builder.WithMetadata(new RateLimitMetadata(policy, cost));
+    }
+
+    /// <summary>
+    /// Counts calls to <paramref name="path"/> against <paramref name="policy"/> before
+    /// authentication runs: for endpoints a handler answers inside the authentication middleware
+    /// (OpenIddict's token endpoint), which the limiter after authentication would never see.
+    /// </summary>
+    public static IHostApplicationBuilder LimitBeforeAuthentication(this IHostApplicationBuilder builder, string path, string policy)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Configure<RateLimitingOptions>(options => options.EarlyPaths[path] = policy);
+        return builder;
     }
 }

@@ -17,6 +17,7 @@ namespace HealthPlatform.ServiceDefaults.RateLimiting;
 /// </summary>
 internal sealed class RateLimitingMiddleware(
     RequestDelegate next,
+    RateLimitStage stage,
     PlatformRateLimiter limiter,
     PlatformListeners listeners,
     IOptions<RateLimitingOptions> options,
@@ -33,7 +34,15 @@ internal sealed class RateLimitingMiddleware(
             return;
         }
 
-        var route = context.GetEndpoint()?.Metadata.GetMetadata<RateLimitMetadata>() ?? Default;
+        // Early paths are counted before authentication, everything else after it; never both.
+        var early = options.Value.EarlyPaths.TryGetValue(context.Request.Path.Value ?? string.Empty, out var earlyPolicy);
+        if (early != (stage == RateLimitStage.BeforeAuthentication))
+        {
+            await next(context);
+            return;
+        }
+
+        var route = early ? new RateLimitMetadata(earlyPolicy!, 1) : context.GetEndpoint()?.Metadata.GetMetadata<RateLimitMetadata>() ?? Default;
         var policy = options.Value.Policies[route.Policy];
         context.Response.Headers["RateLimit-Policy"] = string.Create(
             CultureInfo.InvariantCulture, $"\"{route.Policy}\";q={policy.PermitLimit};w={(int)policy.Window.TotalSeconds}");
@@ -76,4 +85,14 @@ internal sealed class RateLimitingMiddleware(
 
         return $"ip:{context.Connection.RemoteIpAddress}";
     }
+}
+
+/// <summary>Where in the pipeline a limiter instance runs.</summary>
+internal enum RateLimitStage
+{
+    /// <summary>Only the early paths (<see cref="RateLimitingOptions.EarlyPaths"/>), before authentication.</summary>
+    BeforeAuthentication,
+
+    /// <summary>Every other call, after authentication, so callers can be told apart by token.</summary>
+    AfterAuthentication,
 }

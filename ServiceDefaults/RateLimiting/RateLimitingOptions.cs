@@ -18,6 +18,14 @@ public sealed class RateLimitingOptions
     };
 
     /// <summary>
+    /// Paths answered before routing and authentication have run — OpenIddict answers its token and
+    /// authorization endpoints inside the authentication middleware — mapped to their policy. They
+    /// are counted before authentication (per address), so they cannot slip past the limiter. Set
+    /// in code with <see cref="RateLimitEndpointExtensions.LimitBeforeAuthentication"/>.
+    /// </summary>
+    public Dictionary<string, string> EarlyPaths { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
     /// While Redis is unreachable each replica limits on its own, at this fraction of the shared
     /// limit (so that a few replicas together stay near it). See ADR-004.
     /// </summary>

@@ -27,6 +27,14 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
             }
         }
 
+        foreach (var (path, policy) in options.EarlyPaths)
+        {
+            if (!path.StartsWith('/') || !options.Policies.ContainsKey(policy))
+            {
+                failures.Add($"Early rate-limited path '{path}' must start with '/' and name a defined policy (not '{policy}').");
+            }
+        }
+
         if (options.FallbackFraction is <= 0 or > 1)
         {
             failures.Add($"{Section}:FallbackFraction must be in (0, 1].");
