@@ -1,8 +1,10 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -44,6 +46,8 @@ public static class TokenValidationExtensions
             .Validate(options => options.UnknownKeyRefreshInterval >= TimeSpan.FromSeconds(1) && options.KeyRefreshInterval >= options.UnknownKeyRefreshInterval,
                 "TokenValidation:UnknownKeyRefreshInterval must be at least 1 s and KeyRefreshInterval no shorter.");
         builder.Services.TryAddSingleton<IAccessTokenRevocations, NoAccessTokenRevocations>();
+        builder.Services.AddSingleton<IAuthorizationHandler, SmartScopeAuthorizationHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, InsufficientScopeResultHandler>();
         builder.Services.AddAuthentication().AddJwtBearer(SchemeName, _ => { });
         builder.Services.AddOptions<JwtBearerOptions>(SchemeName)
             .Configure<IOptions<TokenValidationOptions>, PlatformCertificates, PlatformCertificateValidator>(Configure);
@@ -56,6 +60,21 @@ public static class TokenValidationExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SchemeName).RequireAuthenticatedUser());
+    }
+
+    /// <summary>
+    /// Serves the route to callers whose access token holds a SMART scope reaching
+    /// <paramref name="resourceType"/> with <paramref name="permissions"/> (e.g. <c>user/Observation.rs</c>
+    /// or <c>patient/*.cruds</c> for a read); otherwise 403 with <c>error="insufficient_scope"</c>.
+    /// </summary>
+    public static TBuilder RequireSmartScope<TBuilder>(this TBuilder builder, string resourceType, SmartPermissions permissions, bool acceptsNarrowedScopes = false)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.RequireAuthorization(policy => policy
+            .AddAuthenticationSchemes(SchemeName)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new SmartScopeRequirement(resourceType, permissions, acceptsNarrowedScopes)));
     }
 
     private static void Configure(JwtBearerOptions bearer, IOptions<TokenValidationOptions> settings, PlatformCertificates certificates, PlatformCertificateValidator validator)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -42,6 +43,7 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         _app = builder.Build();
         _app.MapDefaultEndpoints();
         _app.MapGet("/fhir/Observation", (HttpContext context) => TypedResults.Ok(context.User.FindFirst("client_id")?.Value)).RequireAccessToken();
+        _app.MapGet("/fhir/Condition/{id}", (string id) => TypedResults.Ok(id)).RequireSmartScope("Condition", SmartPermissions.Read);
         await _app.StartAsync();
     }
 
@@ -173,6 +175,36 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
     }
 
+    [Theory]
+    [InlineData("user/Condition.rs")]
+    [InlineData("user/Condition.r")]
+    [InlineData("user/Condition.read")]
+    [InlineData("patient/*.cruds")]
+    [InlineData("openid user/Observation.rs system/Condition.rs")]
+    public async Task AScopeReachingTheResource_IsEnough(string scope)
+    {
+        using var response = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = scope }), path: "/fhir/Condition/c-1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("user/Observation.rs")]
+    [InlineData("user/Condition.s")]
+    [InlineData("user/Condition.cud")]
+    [InlineData("user/Condition.rs?category=problem-list-item")]
+    [InlineData("user/Condition.sr")]
+    [InlineData("openid launch/patient")]
+    public async Task AScopeThatDoesNotReachIt_Is403InsufficientScope(string scope)
+    {
+        using var response = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = scope }), path: "/fhir/Condition/c-1");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Equal("error=\"insufficient_scope\", scope=\"user/Condition.r\"", challenge.Parameter);
+    }
+
     private static X509Certificate2 SelfSignedClientCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -181,10 +213,10 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    private async Task<HttpResponseMessage> GetAsync(string? token, X509Certificate2? clientCertificate = null)
+    private async Task<HttpResponseMessage> GetAsync(string? token, X509Certificate2? clientCertificate = null, string? path = null)
     {
         using var client = _pki.CreateClient(clientCertificate);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Observations);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path is null ? Observations : new Uri(_records.Public, path));
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
