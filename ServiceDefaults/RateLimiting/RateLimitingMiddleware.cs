@@ -35,7 +35,9 @@ internal sealed class RateLimitingMiddleware(
         }
 
         // Early paths are counted before authentication, everything else after it; never both.
-        var early = options.Value.EarlyPaths.TryGetValue(context.Request.Path.Value ?? string.Empty, out var earlyPolicy);
+        // A trailing slash does not make another path: OpenIddict answers /connect/token/ as /connect/token.
+        var path = context.Request.Path.Value ?? string.Empty;
+        var early = options.Value.EarlyPaths.TryGetValue(path.Length > 1 ? path.TrimEnd('/') : path, out var earlyPolicy);
         if (early != (stage == RateLimitStage.BeforeAuthentication))
         {
             await next(context);

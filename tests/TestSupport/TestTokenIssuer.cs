@@ -21,7 +21,8 @@ public sealed class TestTokenIssuer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<ECDsaSecurityKey> _published = [];
-    private readonly JsonWebTokenHandler _handler = new();
+    private readonly List<RsaSecurityKey> _publishedRsa = [];
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     private TestTokenIssuer(WebApplication app, Uri issuer)
     {
@@ -63,6 +64,14 @@ public sealed class TestTokenIssuer : IAsyncDisposable
         return key;
     }
 
+    /// <summary>Publishes an RSA key too (signing stays with the current EC key unless a token names this one).</summary>
+    public RsaSecurityKey PublishRsa()
+    {
+        var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };
+        _publishedRsa.Add(key);
+        return key;
+    }
+
     /// <summary>A key that signs but was never published.</summary>
     public static ECDsaSecurityKey Unpublished() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = Guid.NewGuid().ToString("N") };
 
@@ -70,16 +79,20 @@ public sealed class TestTokenIssuer : IAsyncDisposable
     public string Mint(
         string audience = "records",
         TimeSpan? lifetime = null,
+        bool withExpiry = true,
+        IReadOnlyList<string>? audiences = null,
         string? issuer = null,
         SecurityKey? key = null,
         string tokenType = "at+jwt",
         string algorithm = SecurityAlgorithms.EcdsaSha256,
-        IDictionary<string, object>? claims = null)
+        IDictionary<string, object>? claims = null,
+        IReadOnlyList<string>? without = null)
     {
         var now = DateTime.UtcNow;
         var all = new Dictionary<string, object>
         {
             ["sub"] = "practitioner-7",
+            ["fhirUser"] = "Practitioner/practitioner-7",
             ["client_id"] = "ehr-app",
             ["scope"] = "user/Observation.rs",
             ["jti"] = Guid.NewGuid().ToString("N"),
@@ -89,18 +102,35 @@ public sealed class TestTokenIssuer : IAsyncDisposable
             all[name] = value;
         }
 
+        foreach (var name in without ?? [])
+        {
+            all.Remove(name);
+        }
+
         var expires = now + (lifetime ?? TimeSpan.FromMinutes(5));
-        return _handler.CreateToken(new SecurityTokenDescriptor
+        var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer ?? Issuer.AbsoluteUri,
-            Audience = audience,
             IssuedAt = expires < now ? expires.AddMinutes(-5) : now,
             NotBefore = expires < now ? expires.AddMinutes(-5) : now,
-            Expires = expires,
+            Expires = withExpiry ? expires : null,
             Claims = all,
             TokenType = tokenType,
             SigningCredentials = new SigningCredentials(key ?? Current, algorithm),
-        });
+        };
+        if (audiences is null)
+        {
+            descriptor.Audience = audience;
+        }
+        else
+        {
+            foreach (var each in audiences)
+            {
+                descriptor.Audiences.Add(each);
+            }
+        }
+
+        return _handler.CreateToken(descriptor);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
@@ -116,9 +146,14 @@ public sealed class TestTokenIssuer : IAsyncDisposable
             keys.Keys.Add(jwk);
         }
 
+        var rsa = _publishedRsa.ToList().Select(key =>
+        {
+            var parameters = key.Rsa.ExportParameters(includePrivateParameters: false);
+            return (object)new { kty = "RSA", use = "sig", kid = key.KeyId, n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) };
+        });
         return System.Text.Json.JsonSerializer.Serialize(new
         {
-            keys = keys.Keys.Select(k => new { kty = k.Kty, use = k.Use, kid = k.Kid, crv = k.Crv, x = k.X, y = k.Y, alg = "ES256" }),
+            keys = keys.Keys.Select(k => (object)new { kty = k.Kty, use = k.Use, kid = k.Kid, crv = k.Crv, x = k.X, y = k.Y, alg = "ES256" }).Concat(rsa),
         });
     }
 }

@@ -19,7 +19,10 @@ internal sealed class InsufficientScopeResultHandler : IAuthorizationMiddlewareR
         ArgumentNullException.ThrowIfNull(authorizeResult);
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<SmartScopeRequirement>().FirstOrDefault() is { } missing)
         {
-            var scopeContext = context.User.FindFirst("patient") is null ? SmartContext.User : SmartContext.Patient;
+            // The context the caller works in: a patient launch, a user (fhirUser), or the client system itself.
+            var scopeContext = context.User.FindFirst("patient") is not null ? SmartContext.Patient
+                : context.User.FindFirst("fhirUser") is not null ? SmartContext.User
+                : SmartContext.System;
             context.Response.OnStarting(() =>
             {
                 if (context.Response.StatusCode == StatusCodes.Status403Forbidden)

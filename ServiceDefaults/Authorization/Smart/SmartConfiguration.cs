@@ -49,7 +49,7 @@ public sealed record SmartConfiguration
     [JsonPropertyName("scopes_supported")]
     public IReadOnlyList<string> ScopesSupported { get; init; } =
     [
-        "openid", "fhirUser", "profile", "launch", "launch/patient", "offline_access", "online_access",
+        "openid", "fhirUser", "profile", "launch/patient", "offline_access",
         "patient/*.rs", "user/*.rs", "system/*.rs", "patient/*.cruds", "user/*.cruds",
     ];
 

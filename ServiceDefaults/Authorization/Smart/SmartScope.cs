@@ -65,8 +65,15 @@ public sealed record SmartResourceScope : SmartScope
     /// <summary>Search parameters that narrow the scope (v2 only); empty when it is not narrowed.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
 
+    /// <summary>
+    /// Resource types a wildcard does not reach: the audit log is granted only by a scope naming it
+    /// (<c>user/AuditEvent.rs</c>), never by <c>user/*.rs</c>.
+    /// </summary>
+    public static IReadOnlySet<string> NamedOnlyResourceTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { "AuditEvent" };
+
     public bool AppliesTo(string resourceType) =>
-        ResourceType == AnyResourceType || string.Equals(ResourceType, resourceType, StringComparison.Ordinal);
+        string.Equals(ResourceType, resourceType, StringComparison.Ordinal)
+        || (ResourceType == AnyResourceType && !NamedOnlyResourceTypes.Contains(resourceType));
 
     /// <summary>Whether every permission in <paramref name="permissions"/> is granted.</summary>
     public bool Allows(SmartPermissions permissions) => permissions != SmartPermissions.None && (Permissions & permissions) == permissions;

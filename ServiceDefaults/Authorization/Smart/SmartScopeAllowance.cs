@@ -10,7 +10,7 @@ public static class SmartScopeAllowance
 {
     /// <summary>
     /// Whether <paramref name="allowed"/> covers <paramref name="requested"/>: the same context; the
-    /// same resource type or an allowed wildcard; no permission beyond the allowed ones; and, where the
+    /// same resource type or an allowed wildcard (which never reaches the audit log); no permission beyond the allowed ones; and, where the
     /// allowance is narrowed, at least the same narrowing (asking for narrower is always fine).
     /// </summary>
     public static bool Covers(SmartScope allowed, SmartScope requested)
@@ -36,7 +36,7 @@ public static class SmartScopeAllowance
 
     private static bool Covers(SmartResourceScope allowed, SmartResourceScope requested) =>
         allowed.Context == requested.Context
-        && (allowed.ResourceType == SmartResourceScope.AnyResourceType || string.Equals(allowed.ResourceType, requested.ResourceType, StringComparison.Ordinal))
+        && allowed.AppliesTo(requested.ResourceType)
         && (requested.Permissions & ~allowed.Permissions) == SmartPermissions.None
         && allowed.Parameters.All(requested.Parameters.Contains);
 }

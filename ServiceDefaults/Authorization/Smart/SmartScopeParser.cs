@@ -151,15 +151,23 @@ public static partial class SmartScopeParser
         return permissions != SmartPermissions.None;
     }
 
-    /// <summary>Echoes at most 80 characters of what a client sent.</summary>
-    private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
+    /// <summary>
+    /// Echoes at most 80 characters of what a client sent, with anything an OAuth
+    /// <c>error_description</c> may not carry (controls, quotes, backslashes, non-ASCII) as '?'.
+    /// </summary>
+    private static string Shorten(string value)
+    {
+        var shown = value.Length <= 80 ? value : value[..80];
+        var safe = string.Concat(shown.Select(c => c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '?'));
+        return shown.Length < value.Length ? safe + "..." : safe;
+    }
 
-    [GeneratedRegex(@"^(?<context>patient|user|system)/(?<type>\*|[A-Z][A-Za-z]{1,63})\.(?<permissions>read|write|\*|[a-z]{1,5})(\?(?<query>.+))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<context>patient|user|system)/(?<type>\*|[A-Z][A-Za-z]{1,63})\.(?<permissions>read|write|\*|[a-z]{1,5})(\?(?<query>.+))?\z", RegexOptions.CultureInvariant)]
     private static partial Regex ResourceScope();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9\-_.:]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z][a-z0-9\-_.:]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ParameterName();
 
-    [GeneratedRegex(@"^[A-Za-z0-9\-_.:/|]{1,256}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9\-_.:/|]{1,256}\z", RegexOptions.CultureInvariant)]
     private static partial Regex ParameterValue();
 }

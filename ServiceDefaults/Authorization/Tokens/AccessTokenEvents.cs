@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace HealthPlatform.ServiceDefaults.Authorization.Tokens;
 
@@ -14,19 +16,19 @@ internal sealed class AccessTokenEvents : JwtBearerEvents
     public override async Task TokenValidated(TokenValidatedContext context)
     {
         var principal = context.Principal!;
-        if (principal.FindFirst(CertificateBinding.ConfirmationClaim)?.Value is { } confirmation)
-        {
-            string? thumbprint;
-            try
-            {
-                thumbprint = CertificateBinding.BoundThumbprint(confirmation);
-            }
-            catch (JsonException)
-            {
-                thumbprint = null;
-            }
 
-            if (thumbprint is null)
+        // cnf is read from the signed payload itself: as claims, an array would become several (or,
+        // empty, none at all) and slip past a check of the first one.
+        if (context.SecurityToken is not JsonWebToken jwt)
+        {
+            context.Fail("The token is not a JSON web token.");
+            return;
+        }
+
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
+        if (payload.RootElement.TryGetProperty(CertificateBinding.ConfirmationClaim, out var confirmation))
+        {
+            if (CertificateBinding.BoundThumbprint(confirmation) is not { } thumbprint)
             {
                 context.Fail("The token's cnf claim binds it to nothing this service can check.");
                 return;

@@ -19,18 +19,15 @@ public static class CertificateBinding
     }
 
     /// <summary>
-    /// The thumbprint a <c>cnf</c> claim binds the token to; null when the claim binds to nothing
-    /// this platform checks. Throws <see cref="JsonException"/> for a claim that is not JSON.
+    /// The thumbprint a <c>cnf</c> member binds the token to; null when it binds to nothing this
+    /// platform checks (not an object, no <c>x5t#S256</c> string) — such a token is refused.
     /// </summary>
-    public static string? BoundThumbprint(string confirmation)
-    {
-        using var document = JsonDocument.Parse(confirmation);
-        return document.RootElement.ValueKind == JsonValueKind.Object
-            && document.RootElement.TryGetProperty(ThumbprintMember, out var thumbprint)
-            && thumbprint.ValueKind == JsonValueKind.String
-                ? thumbprint.GetString()
-                : null;
-    }
+    public static string? BoundThumbprint(JsonElement confirmation) =>
+        confirmation.ValueKind == JsonValueKind.Object
+        && confirmation.TryGetProperty(ThumbprintMember, out var thumbprint)
+        && thumbprint.ValueKind == JsonValueKind.String
+            ? thumbprint.GetString()
+            : null;
 
     /// <summary>Whether <paramref name="certificate"/> is the one <paramref name="thumbprint"/> names (compared in constant time).</summary>
     public static bool Matches(string thumbprint, X509Certificate2? certificate) =>

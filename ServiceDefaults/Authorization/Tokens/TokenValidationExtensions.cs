@@ -43,8 +43,12 @@ public static class TokenValidationExtensions
             .Validate(options => options.Authority is { Scheme: "https", IsAbsoluteUri: true }, "TokenValidation:Authority must be an https:// URL (the identity service's issuer).")
             .Validate(options => options.MetadataAddress is null || options.MetadataAddress.Scheme == "https", "TokenValidation:MetadataAddress must be an https:// URL.")
             .Validate(options => options.ClockSkew >= TimeSpan.Zero && options.ClockSkew <= TimeSpan.FromMinutes(2), "TokenValidation:ClockSkew must be between 0 and 2 minutes.")
-            .Validate(options => options.UnknownKeyRefreshInterval >= TimeSpan.FromSeconds(1) && options.KeyRefreshInterval >= options.UnknownKeyRefreshInterval,
-                "TokenValidation:UnknownKeyRefreshInterval must be at least 1 s and KeyRefreshInterval no shorter.");
+            // IdentityModel refuses automatic refresh intervals under 5 minutes (and would fail only at the first request).
+            .Validate(options => options.UnknownKeyRefreshInterval >= TimeSpan.FromSeconds(1) && options.KeyRefreshInterval >= TimeSpan.FromMinutes(5),
+                "TokenValidation:UnknownKeyRefreshInterval must be at least 1 s and KeyRefreshInterval at least 5 minutes.")
+            .Validate<PlatformCertificates>(
+                (options, certificates) => options.Audience is not null || ServiceIdentity.FromCertificate(certificates.Current.Certificate) is not null,
+                "TokenValidation:Audience is not set and the service certificate names no platform identity to use instead.");
         builder.Services.TryAddSingleton<IAccessTokenRevocations, NoAccessTokenRevocations>();
         builder.Services.AddSingleton<IAuthorizationHandler, SmartScopeAuthorizationHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, InsufficientScopeResultHandler>();
@@ -114,7 +118,7 @@ public static class TokenValidationExtensions
             ValidateIssuerSigningKey = true,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
-            ValidTypes = ["at+jwt"],
+            ValidTypes = ["at+jwt", "application/at+jwt"],
             ValidAlgorithms = SigningAlgorithms,
             ClockSkew = options.ClockSkew,
             NameClaimType = "sub",

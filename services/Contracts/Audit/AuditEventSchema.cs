@@ -223,27 +223,27 @@ public static partial class AuditEventSchema
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}\\z")]
     private static partial Regex FhirId();
 
-    [GeneratedRegex("^[A-Z][A-Za-z]{1,63}$")]
+    [GeneratedRegex("^[A-Z][A-Za-z]{1,63}\\z")]
     private static partial Regex ResourceType();
 
-    [GeneratedRegex("^[\\x21-\\x7E]{1,256}$")]
+    [GeneratedRegex("^[\\x21-\\x7E]{1,256}\\z")]
     private static partial Regex Identifier();
 
-    [GeneratedRegex("^[a-z][a-z0-9\\-]{0,63}$")]
+    [GeneratedRegex("^[a-z][a-z0-9\\-]{0,63}\\z")]
     private static partial Regex Role();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9\\-]{0,63}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9\\-]{0,63}\\z")]
     private static partial Regex KeyName();
 
-    [GeneratedRegex("^[a-z][a-z0-9\\-]{0,63}$")]
+    [GeneratedRegex("^[a-z][a-z0-9\\-]{0,63}\\z")]
     private static partial Regex ServiceName();
 
-    [GeneratedRegex("^[0-9a-f]{32}$")]
+    [GeneratedRegex("^[0-9a-f]{32}\\z")]
     private static partial Regex TraceId();
 
-    [GeneratedRegex("^[A-Z]{3,10}$")]
+    [GeneratedRegex("^[A-Z]{3,10}\\z")]
     private static partial Regex HttpMethod();
 }

@@ -38,6 +38,10 @@ public sealed class AuditEventSchemaTests
     }
 
     [Fact]
+    public void Validate_AnIdWithATrailingNewline_IsRefused() =>
+        AssertProblem(Valid with { PatientId = "patient-42\n" }, "PatientId must be a FHIR id (letters, digits, '-', '.'; at most 64).");
+
+    [Fact]
     public void Validate_BreakTheGlassWithoutAReason_SaysSo() =>
         AssertProblem(Valid with { BreakTheGlass = true }, "BreakTheGlassReason is required exactly when BreakTheGlass is set.");
 

@@ -26,6 +26,7 @@ public sealed class SmartScopeAllowanceTests
     [InlineData("patient/Observation.rs?category=laboratory", "patient/Observation.rs")]
     [InlineData("patient/Observation.rs?category=laboratory", "patient/Observation.rs?category=vital-signs")]
     [InlineData("openid", "fhirUser")]
+    [InlineData("user/*.rs", "user/AuditEvent.rs")]
     [InlineData("user/*.cruds", "key-management.admin")]
     public void DoesNotCover_ARequestBeyondIt(string allowed, string requested) =>
         Assert.False(SmartScopeAllowance.Covers(Parse(allowed), Parse(requested)));

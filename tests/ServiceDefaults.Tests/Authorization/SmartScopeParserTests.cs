@@ -81,12 +81,24 @@ public sealed class SmartScopeParserTests
     [InlineData("launch/practitioner", "not a known scope")]
     [InlineData("OpenID", "not a known scope")]
     [InlineData("", "empty")]
+    [InlineData("patient/Observation.rs\n", "not a known scope")]
+    [InlineData("patient/Observation.rs?category=laboratory\n", "not a known scope")]
     public void Parse_InvalidForms_AreRefusedWithAReason(string value, string reason)
     {
         Assert.False(SmartScopeParser.TryParse(value, out var scope, out var error));
 
         Assert.Null(scope);
         Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ARefusal_NeverEchoesControlCharactersOrQuotes()
+    {
+        Assert.False(SmartScopeParser.TryParse("patient/\"Obs\r\nervation.rs", out _, out var error));
+
+        Assert.DoesNotContain("\n", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"Obs", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,6 +18,8 @@ namespace HealthPlatform.ServiceDefaults.Tests.Authorization;
 /// </summary>
 public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
 {
+    private static readonly string[] ScopeList = ["openid", "user/Condition.rs"];
+
     private readonly TestPki _pki = new("records", "identity", "consent");
     private readonly ServiceHost _records;
     private readonly RevokedTokens _revoked = new();
@@ -44,6 +46,7 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         _app.MapDefaultEndpoints();
         _app.MapGet("/fhir/Observation", (HttpContext context) => TypedResults.Ok(context.User.FindFirst("client_id")?.Value)).RequireAccessToken();
         _app.MapGet("/fhir/Condition/{id}", (string id) => TypedResults.Ok(id)).RequireSmartScope("Condition", SmartPermissions.Read);
+        _app.MapGet("/fhir/AuditEvent", () => TypedResults.Ok()).RequireSmartScope("AuditEvent", SmartPermissions.Search);
         await _app.StartAsync();
     }
 
@@ -87,7 +90,8 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         { "another issuer", issuer => issuer.Mint(issuer: "https://attacker.example/") },
         { "a key the issuer never published", issuer => issuer.Mint(key: TestTokenIssuer.Unpublished()) },
         { "an ID token, not an access token", issuer => issuer.Mint(tokenType: "JWT") },
-        { "an HMAC over a guessable secret", issuer => issuer.Mint(key: new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(new byte[32]) { KeyId = issuer.Current.KeyId }, algorithm: "HS256") },
+        { "no expiry", issuer => issuer.Mint(withExpiry: false) },
+        { "audiences that are not this API's", issuer => issuer.Mint(audiences: ["consent", "audit"]) },
     };
 
     [Theory]
@@ -100,6 +104,31 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         var challenge = Assert.Single(response.Headers.WwwAuthenticate);
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAudienceListNamingThisApi_IsAccepted()
+    {
+        using var response = await GetAsync(Issuer.Mint(audiences: ["consent", "records"]));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task APublishedKey_WithAnAlgorithmOutsideTheAllowedList_IsRefused()
+    {
+        var rsa = Issuer.PublishRsa();
+
+        // The key itself is fine: RS256 with it is accepted (after the JWKS is read again for it)...
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await GetAsync(Issuer.Mint(key: rsa, algorithm: "RS256"))).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(200, deadline.Token);
+        }
+
+        // ...so only the algorithm list can refuse RS512 with the same key.
+        using var response = await GetAsync(Issuer.Mint(key: rsa, algorithm: "RS512"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
@@ -163,6 +192,19 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AConfirmationAsAnArray_IsRefused_EvenWithTheCertificateItNames()
+    {
+        using var bound = SelfSignedClientCertificate();
+        var binding = new Dictionary<string, object> { [CertificateBinding.ThumbprintMember] = CertificateBinding.Thumbprint(bound) };
+
+        using var asList = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { [CertificateBinding.ConfirmationClaim] = new object[] { binding } }), bound);
+        using var empty = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { [CertificateBinding.ConfirmationClaim] = Array.Empty<object>() }));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, asList.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, empty.StatusCode);
+    }
+
+    [Fact]
     public async Task ARevokedToken_IsRefused_AndOthersAreNot()
     {
         var revokedId = Guid.NewGuid().ToString("N");
@@ -179,7 +221,7 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
     [InlineData("user/Condition.rs")]
     [InlineData("user/Condition.r")]
     [InlineData("user/Condition.read")]
-    [InlineData("patient/*.cruds")]
+    [InlineData("user/*.cruds")]
     [InlineData("openid user/Observation.rs system/Condition.rs")]
     public async Task AScopeReachingTheResource_IsEnough(string scope)
     {
@@ -203,6 +245,47 @@ public sealed class TokenValidationTests : IAsyncLifetime, IDisposable
         var challenge = Assert.Single(response.Headers.WwwAuthenticate);
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.Equal("error=\"insufficient_scope\", scope=\"user/Condition.r\"", challenge.Parameter);
+    }
+
+    [Fact]
+    public async Task ScopesSentAsAJsonArray_AreReadToo()
+    {
+        using var response = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = ScopeList }), path: "/fhir/Condition/c-1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task APatientScope_CountsOnlyWithThePatientLaunchContext()
+    {
+        using var without = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = "patient/Condition.rs" }), path: "/fhir/Condition/c-1");
+        using var with = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = "patient/Condition.rs", ["patient"] = "patient-42" }), path: "/fhir/Condition/c-1");
+
+        Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
+
+    [Fact]
+    public async Task AWildcardScope_DoesNotReachTheAuditLog_ButANamedOneDoes()
+    {
+        using var wildcard = await GetAsync(Issuer.Mint(audience: "records", claims: new Dictionary<string, object> { ["scope"] = "user/*.cruds" }), path: "/fhir/AuditEvent");
+        using var named = await GetAsync(Issuer.Mint(claims: new Dictionary<string, object> { ["scope"] = "user/AuditEvent.rs" }), path: "/fhir/AuditEvent");
+
+        Assert.Equal(HttpStatusCode.Forbidden, wildcard.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
+    }
+
+    [Fact]
+    public async Task ABackendClientWithoutTheScope_IsToldTheSystemScopeItNeeds()
+    {
+        var token = Issuer.Mint(
+            claims: new Dictionary<string, object> { ["sub"] = "backend-job", ["client_id"] = "backend-job", ["scope"] = "system/Observation.rs" },
+            without: ["fhirUser"]);
+
+        using var response = await GetAsync(token, path: "/fhir/Condition/c-1");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("error=\"insufficient_scope\", scope=\"system/Condition.r\"", Assert.Single(response.Headers.WwwAuthenticate).Parameter);
     }
 
     private static X509Certificate2 SelfSignedClientCertificate()
