@@ -23,7 +23,8 @@ var pki = builder.AddDevelopmentPki(
     [ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent, ResourceNames.KeyManagement, ResourceNames.Audit]);
 
 builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001), pki)
-    .WithInfrastructure(identityDb, infrastructure);
+    .WithInfrastructure(identityDb, infrastructure)
+    .WithAuthorizationServer(pki);
 
 var records = builder.AddPlatformService<Projects.HealthPlatform_Records>(ResourceNames.Records, new ServicePorts(Public: 5002, Internal: 6002, Management: 7002), pki)
     .WithInfrastructure(recordsDb, infrastructure);

@@ -1,4 +1,5 @@
 using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.Identity.Server;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Caching;
@@ -15,6 +16,7 @@ public static class Extensions
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<IdentityDbContext>();
+        builder.AddAuthorizationServer();
         return builder;
     }
 }

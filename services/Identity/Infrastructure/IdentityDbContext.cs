@@ -11,5 +11,6 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     {
         modelBuilder.AddAuditOutbox();
         SigningKeyRecord.Configure(modelBuilder);
+        modelBuilder.UseOpenIddict();
     }
 }

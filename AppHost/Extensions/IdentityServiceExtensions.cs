@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using HealthPlatform.LocalInfrastructure;
+using Microsoft.Extensions.Hosting;
+
+namespace HealthPlatform.AppHost.Extensions;
+
+internal static class IdentityServiceExtensions
+{
+    /// <summary>
+    /// The identity service's issuer (its public endpoint) and, DEV ONLY, the key that protects its
+    /// signing keys at rest: generated once into the development folder (owner-only, never
+    /// committed) and kept, because the database keeps the keys it encrypted. Elsewhere mount it as
+    /// a secret (<c>Identity__SigningKeys__ProtectionKey</c>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAuthorizationServer(this IResourceBuilder<ProjectResource> identity, DevelopmentPki pki)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(pki);
+        if (!identity.ApplicationBuilder.Environment.IsDevelopment())
+        {
+            throw new InvalidOperationException("The generated signing-key protection key is for Development only; mount Identity__SigningKeys__ProtectionKey from a secret elsewhere.");
+        }
+
+        var keyFile = Path.Combine(pki.RootDirectory, "identity-signing-protection.key");
+        if (!File.Exists(keyFile))
+        {
+            Secrets.WriteOwnerOnly(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        }
+
+        return identity
+            .WithEnvironment("Identity__Issuer", identity.GetEndpoint(HealthPlatform.ServiceDefaults.ResourceNames.Endpoints.Public))
+            .WithEnvironment("Identity__SigningKeys__ProtectionKey", File.ReadAllText(keyFile).Trim());
+    }
+}

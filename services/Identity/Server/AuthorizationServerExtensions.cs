@@ -1,0 +1,88 @@
+using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.Identity.SigningKeys;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
+using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.RateLimiting;
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+
+namespace HealthPlatform.Identity.Server;
+
+public static class AuthorizationServerExtensions
+{
+    /// <summary>
+    /// OpenIddict as the platform's authorization server, on the identity database: token,
+    /// introspection and revocation endpoints, discovery and JWKS; signing keys from the key ring
+    /// (rotated without a restart); JWT access tokens (<c>at+jwt</c>) with an audience per API;
+    /// SMART scopes validated as grammar against each client's allowance. Its endpoints are
+    /// answered inside authentication, so they are rate-limited before it (strict policy).
+    /// </summary>
+    public static IHostApplicationBuilder AddAuthorizationServer(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptionsWithValidateOnStart<AuthorizationServerOptions>()
+            .Bind(builder.Configuration.GetSection(AuthorizationServerOptions.SectionName))
+            .Validate(options => options.Issuer is { IsAbsoluteUri: true, Scheme: "https" }, "Identity:Issuer must be an https:// URL (the public endpoint).")
+            .Validate(options => options.AccessTokenLifetime > TimeSpan.Zero && options.AccessTokenLifetime <= TimeSpan.FromHours(1), "Identity:AccessTokenLifetime must be positive and at most 1 hour.");
+        builder.Services.AddOptionsWithValidateOnStart<SigningKeyOptions>()
+            .Bind(builder.Configuration.GetSection(SigningKeyOptions.SectionName))
+            .Validate(options => TryProtectionKey(options), $"{SigningKeyOptions.SectionName}:ProtectionKey must be 32 bytes, base64.")
+            .Validate(options => options.PrePublication > TimeSpan.Zero && options.Retention > TimeSpan.Zero && options.RotationPeriod > options.PrePublication,
+                $"{SigningKeyOptions.SectionName}: PrePublication and Retention must be positive and RotationPeriod longer than PrePublication.");
+
+        builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddSingleton<SigningKeyCache>();
+        builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(services => services.GetRequiredService<SigningKeyCache>());
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureSigningCredentials>();
+        builder.Services.AddHostedService<SigningKeyMaintenance>();
+        builder.Services.AddHealthChecks().AddCheck<SigningKeyHealthCheck>("signing-keys", tags: [HealthTags.Ready]);
+
+        var settings = builder.Configuration.GetSection(AuthorizationServerOptions.SectionName).Get<AuthorizationServerOptions>() ?? new();
+        builder.Services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<IdentityDbContext>())
+            .AddServer(server =>
+            {
+                if (settings.Issuer is not null)
+                {
+                    server.SetIssuer(settings.Issuer);
+                }
+
+                server.SetTokenEndpointUris(IdentityEndpoints.Token)
+                    .SetIntrospectionEndpointUris(IdentityEndpoints.Introspection)
+                    .SetRevocationEndpointUris(IdentityEndpoints.Revocation)
+                    .SetJsonWebKeySetEndpointUris(IdentityEndpoints.Jwks);
+                server.AllowClientCredentialsFlow();
+                server.SetAccessTokenLifetime(settings.AccessTokenLifetime);
+
+                // Services validate access tokens themselves from the JWKS: signed, not encrypted.
+                server.DisableAccessTokenEncryption();
+
+                // Scopes are a grammar, checked by SmartScopeValidation against each client's allowance.
+                server.DisableScopeValidation();
+                server.IgnoreScopePermissions();
+                server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
+                server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientCredentialsSignIn>());
+                server.UseAspNetCore();
+            });
+
+        foreach (var path in new[] { IdentityEndpoints.Token, IdentityEndpoints.Introspection, IdentityEndpoints.Revocation })
+        {
+            builder.LimitBeforeAuthentication("/" + path, RateLimitingOptions.StrictPolicy);
+        }
+
+        return builder;
+    }
+
+    private static bool TryProtectionKey(SigningKeyOptions options)
+    {
+        try
+        {
+            options.ProtectionKeyBytes();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
