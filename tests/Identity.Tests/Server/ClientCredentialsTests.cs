@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using HealthPlatform.Identity.Extensions;
+using HealthPlatform.Identity.SigningKeys;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
@@ -10,6 +11,7 @@ using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -122,6 +124,26 @@ public sealed class ClientCredentialsTests(PostgresServerFixture postgres, Redis
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("invalid_scope", await ErrorOfAsync(response));
+    }
+
+    [Fact]
+    public async Task AfterTheKeyRingChanges_NewTokensAreSignedWithTheNewKey_WithoutARestart()
+    {
+        var identity = _apps[0];
+        var cache = identity.Services.GetRequiredService<SigningKeyCache>();
+        var previous = cache.Current!;
+        var now = DateTimeOffset.UtcNow;
+        var next = new SigningKey(new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "rotated-" + Guid.NewGuid().ToString("N") }, now, now.AddDays(30));
+
+        cache.Update(new SigningKeySet(next, [.. previous.Published, next]));
+
+        using var tokenResponse = await RequestTokenAsync(ClientSecret, "system/Observation.rs");
+        var accessToken = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+        Assert.Equal(next.KeyId, new JsonWebToken(accessToken).Kid);
+        using var client = _pki.CreateClient();
+        var jwks = await client.GetStringAsync(new Uri(_identity!.Public, "/" + IdentityEndpoints.Jwks));
+        Assert.Contains(next.KeyId, jwks, StringComparison.Ordinal);
+        Assert.Contains(previous.Signing.KeyId, jwks, StringComparison.Ordinal);
     }
 
     [Fact]
