@@ -1,4 +1,5 @@
 using HealthPlatform.Contracts.Audit;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,7 @@ namespace HealthPlatform.ServiceDefaults.Audit.Outbox;
 internal sealed partial class AuditOutboxRelay<TContext>(
     IServiceScopeFactory scopes,
     AuditTrail trail,
+    IBusControl bus,
     AuditOutboxSignal signal,
     TimeProvider time,
     IOptions<AuditTrailOptions> options,
@@ -36,6 +38,14 @@ internal sealed partial class AuditOutboxRelay<TContext>(
         {
             try
             {
+                // While the bus is not connected, sending would only wait out the confirm timeout — and
+                // a send cut short just as the connection returns may still arrive, then go again.
+                if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), time, stoppingToken);
+                    continue;
+                }
+
                 var sent = await RelayBatchAsync(settings.OutboxBatchSize, stoppingToken);
                 if (pause > TimeSpan.Zero)
                 {
