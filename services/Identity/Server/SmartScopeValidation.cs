@@ -21,6 +21,13 @@ internal sealed class SmartScopeValidation(IOpenIddictApplicationManager applica
             return;
         }
 
+        if (requested.Count == 0)
+        {
+            // A token without scopes would reach no API (no audience): refuse it rather than issue it.
+            context.Reject(error: Errors.InvalidScope, description: "Request at least one scope (e.g. system/Observation.rs).");
+            return;
+        }
+
         var application = context.ClientId is null ? null : await applications.FindByClientIdAsync(context.ClientId, context.CancellationToken);
         if (application is null)
         {

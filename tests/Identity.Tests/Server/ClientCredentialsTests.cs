@@ -118,6 +118,7 @@ public sealed class ClientCredentialsTests(PostgresServerFixture postgres, Redis
     [InlineData("system/Observation.c")]
     [InlineData("user/Observation.rs")]
     [InlineData("system/AuditEvent.rs")]
+    [InlineData("")]
     public async Task AScopeThatDoesNotParseOrIsNotAllowed_IsInvalidScope(string scope)
     {
         using var response = await RequestTokenAsync(ClientSecret, scope);
