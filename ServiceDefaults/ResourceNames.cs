@@ -29,5 +29,8 @@ public static class ResourceNames
         public const string Public = "public";
         public const string Internal = "internal";
         public const string Management = "management";
+
+        /// <summary>Identity's mutual-TLS listener for client apps (mTLS endpoint aliases, RFC 8705).</summary>
+        public const string Mtls = "mtls";
     }
 }

@@ -1,13 +1,17 @@
 using System.Security.Cryptography;
 using HealthPlatform.LocalInfrastructure;
+using HealthPlatform.ServiceDefaults;
 using Microsoft.Extensions.Hosting;
 
 namespace HealthPlatform.AppHost.Extensions;
 
 internal static class IdentityServiceExtensions
 {
+    /// <summary>The development port of identity's mTLS listener (README port table).</summary>
+    public const int MtlsPort = 5011;
+
     /// <summary>
-    /// The identity service's issuer (its public endpoint) and, DEV ONLY, the key that protects its
+    /// The identity service's issuer (its public endpoint), its mTLS listener and, DEV ONLY, the key that protects its
     /// signing keys at rest: generated once into the development folder (owner-only, never
     /// committed) and kept, because the database keeps the keys it encrypted. Elsewhere mount it as
     /// a secret (<c>Identity__SigningKeys__ProtectionKey</c>).
@@ -27,8 +31,12 @@ internal static class IdentityServiceExtensions
             Secrets.WriteOwnerOnly(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         }
 
+        // Client apps' mTLS listener (RFC 8705 endpoint aliases): a port of its own, where a client
+        // certificate is required during the handshake.
+        identity.WithHttpsEndpoint(port: MtlsPort, name: ResourceNames.Endpoints.Mtls, env: "Endpoints__MtlsPort");
         return identity
-            .WithEnvironment("Identity__Issuer", identity.GetEndpoint(HealthPlatform.ServiceDefaults.ResourceNames.Endpoints.Public))
+            .WithEnvironment("Identity__Issuer", identity.GetEndpoint(ResourceNames.Endpoints.Public))
+            .WithEnvironment("Identity__MtlsBaseUri", identity.GetEndpoint(ResourceNames.Endpoints.Mtls))
             .WithEnvironment("Identity__SigningKeys__ProtectionKey", File.ReadAllText(keyFile).Trim());
     }
 }

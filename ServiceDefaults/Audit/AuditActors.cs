@@ -39,6 +39,7 @@ public static class AuditActors
     private static string? First(ClaimsPrincipal user, string[] types) =>
         types.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(AuditEventSchema.IsIdentifier);
 
-    private static string? AddressOf(IPAddress? address) =>
+    /// <summary>An address as audit events carry it (IPv4-mapped IPv6 addresses as IPv4).</summary>
+    public static string? AddressOf(IPAddress? address) =>
         address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 }

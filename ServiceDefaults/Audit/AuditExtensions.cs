@@ -25,8 +25,9 @@ public static class AuditExtensions
         builder.Services.TryAddSingleton<AuditMetrics>();
         builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.TryAddSingleton<IAuditTrail>(services => services.GetRequiredService<AuditTrail>());
-        builder.Services.TryAddSingleton<DenialAuditWriter>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<DenialAuditWriter>());
+        builder.Services.TryAddSingleton<SecurityEventWriter>();
+        builder.Services.TryAddSingleton<ISecurityEventWriter>(services => services.GetRequiredService<SecurityEventWriter>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<SecurityEventWriter>());
         return builder;
     }
 

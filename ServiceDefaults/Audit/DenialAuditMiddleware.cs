@@ -6,19 +6,19 @@ using Microsoft.AspNetCore.Routing;
 namespace HealthPlatform.ServiceDefaults.Audit;
 
 /// <summary>
-/// Records every 401, 403 and 429 on the public and internal listeners as a security event: who
+/// Records every 401, 403 and 429 on the public, internal and mTLS listeners as a security event: who
 /// (subject and client if known, calling service, address), which route template — never the raw
 /// URL, whose path and query may carry patient ids. The event is built once the response has gone
-/// and handed to <see cref="DenialAuditWriter"/>, so refusals are not slowed by the broker.
+/// and handed to <see cref="ISecurityEventWriter"/>, so refusals are not slowed by the broker.
 /// </summary>
-internal sealed class DenialAuditMiddleware(RequestDelegate next, PlatformListeners listeners, IAuditTrail trail, DenialAuditWriter writer)
+internal sealed class DenialAuditMiddleware(RequestDelegate next, PlatformListeners listeners, IAuditTrail trail, ISecurityEventWriter writer)
 {
     private const string UnknownMethod = "OTHER";
 
     public Task InvokeAsync(HttpContext context)
     {
         var listener = listeners.NameOf(context.Connection.LocalPort);
-        if (listener is ResourceNames.Endpoints.Public or ResourceNames.Endpoints.Internal)
+        if (listener is ResourceNames.Endpoints.Public or ResourceNames.Endpoints.Internal or ResourceNames.Endpoints.Mtls)
         {
             context.Response.OnCompleted(() => RecordIfDeniedAsync(context, listener).AsTask());
         }

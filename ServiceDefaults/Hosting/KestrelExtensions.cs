@@ -54,6 +54,16 @@ internal static class KestrelExtensions
                 certificates, ClientCertificateMode.RequireCertificate, certificate => validator.ValidateClient(certificate) is not null)));
         }
 
+        if (endpoints.MtlsPort is > 0 and var mtlsPort)
+        {
+            // Client apps authenticate with their certificate (RFC 8705): one is required, and it may
+            // be self-signed, so here only its validity is checked. Which client it proves — by the
+            // platform CA and its registered subject, or as the self-signed certificate it registered —
+            // the authorization server decides per client.
+            kestrel.Listen(address, mtlsPort, listen => listen.UseHttps(Tls(
+                certificates, ClientCertificateMode.RequireCertificate, validator.ValidatePublicClient)));
+        }
+
         if (endpoints.ManagementPort is > 0 and var managementPort)
         {
             kestrel.Listen(address, managementPort, listen => listen.Protocols = HttpProtocols.Http1);

@@ -3,9 +3,10 @@ using System.Net;
 namespace HealthPlatform.ServiceDefaults.Hosting;
 
 /// <summary>
-/// The three listeners a service opens: public (HTTPS, client apps), internal (HTTPS,
-/// service-to-service) and management (plain HTTP, health probes only). A port of 0 or an
-/// absent port means "this service has no such listener".
+/// The listeners a service opens: public (HTTPS, client apps), internal (HTTPS,
+/// service-to-service), management (plain HTTP, health probes only) and — the identity service
+/// only — mTLS (HTTPS with a client certificate required, for OAuth mTLS client authentication,
+/// RFC 8705). A port of 0 or an absent port means "this service has no such listener".
 /// </summary>
 public sealed class PlatformEndpointsOptions
 {
@@ -19,6 +20,15 @@ public sealed class PlatformEndpointsOptions
     public int? InternalPort { get; set; }
 
     public int? ManagementPort { get; set; }
+
+    /// <summary>
+    /// Client apps' mutual-TLS listener: a client certificate is required, and only the paths
+    /// registered with <c>ServeOnMtlsListener</c> answer there (identity's mTLS endpoint aliases).
+    /// </summary>
+    public int? MtlsPort { get; set; }
+
+    /// <summary>The paths the mTLS listener serves (exact, case-insensitive); set by <c>ServeOnMtlsListener</c>.</summary>
+    internal HashSet<string> MtlsPaths { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Largest request body accepted on any listener, in bytes.</summary>
     public long MaxRequestBodySize { get; set; } = 1024 * 1024;

@@ -21,18 +21,19 @@ public sealed class PlatformEndpointsOptionsValidator : IValidateOptions<Platfor
         CheckPort(failures, nameof(options.PublicPort), options.PublicPort);
         CheckPort(failures, nameof(options.InternalPort), options.InternalPort);
         CheckPort(failures, nameof(options.ManagementPort), options.ManagementPort);
+        CheckPort(failures, nameof(options.MtlsPort), options.MtlsPort);
 
         if (options.ManagementPort is null or 0)
         {
             failures.Add($"{Section}:ManagementPort is required: health probes are served only there.");
         }
 
-        var ports = new[] { options.PublicPort, options.InternalPort, options.ManagementPort }
+        var ports = new[] { options.PublicPort, options.InternalPort, options.ManagementPort, options.MtlsPort }
             .Where(p => p is > 0)
             .ToList();
         if (ports.Count != ports.Distinct().Count())
         {
-            failures.Add($"{Section}:PublicPort, {Section}:InternalPort and {Section}:ManagementPort must differ.");
+            failures.Add($"{Section}:PublicPort, {Section}:InternalPort, {Section}:ManagementPort and {Section}:MtlsPort must differ.");
         }
 
         if (options.MaxRequestBodySize <= 0)

@@ -22,11 +22,18 @@ public static class ServiceIdentity
     /// </summary>
     public static string? FromCertificate(X509Certificate2 certificate)
     {
+        var uris = SanUris(certificate);
+        return uris is [var only] ? NameOf(only) : null;
+    }
+
+    /// <summary>The certificate's subject-alternative-name URIs as written (raw text, not normalised); none when the extension is absent or malformed.</summary>
+    public static IReadOnlyList<string> SanUris(X509Certificate2 certificate)
+    {
         ArgumentNullException.ThrowIfNull(certificate);
         var extension = certificate.Extensions["2.5.29.17"];
         if (extension is null)
         {
-            return null;
+            return [];
         }
 
         var uris = new List<string>();
@@ -48,10 +55,10 @@ public static class ServiceIdentity
         }
         catch (Exception ex) when (ex is AsnContentException or CryptographicException)
         {
-            return null;
+            return [];
         }
 
-        return uris.Count == 1 ? NameOf(uris[0]) : null;
+        return uris;
     }
 
     private static string? NameOf(string uri)

@@ -66,6 +66,26 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
         return await DrainAsync();
     }
 
+    /// <summary>
+    /// Drains the queue until an event of type <typeparamref name="TEvent"/> matching
+    /// <paramref name="match"/> has arrived (bounded wait), and returns it; other events are taken and dropped.
+    /// </summary>
+    public async Task<TEvent> WaitForAsync<TEvent>(Func<TEvent, bool> match)
+        where TEvent : AuditEvent
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if ((await DrainAsync()).Select(received => received.Event).OfType<TEvent>().FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+
     private Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync();
 }
 

@@ -18,9 +18,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         _port = FreePort.Next();
         RedisServer.WriteConfig(_root, _password);
-        _server = await RunningServer.StartAsync(
-            RedisServer.Command(_root, _port.ToString(CultureInfo.InvariantCulture)), _port, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await StartAsync();
     }
+
+    /// <summary>Starts the server (again, after <see cref="StopAsync"/>) on the same port with the same password.</summary>
+    public async Task StartAsync() =>
+        _server ??= await RunningServer.StartAsync(
+            RedisServer.Command(_root, _port.ToString(CultureInfo.InvariantCulture)), _port, TimeSpan.FromSeconds(30), CancellationToken.None);
 
     /// <summary>Empties Redis, so each test starts with untouched allowances.</summary>
     public async Task FlushAsync()

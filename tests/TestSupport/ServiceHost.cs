@@ -14,11 +14,16 @@ public sealed class ServiceHost(TestPki pki, string identity)
 
     public int ManagementPort { get; } = FreePort.Next();
 
+    /// <summary>A port for the mTLS listener; opened only when the settings name it (<c>Endpoints:MtlsPort</c>).</summary>
+    public int MtlsPort { get; } = FreePort.Next();
+
     public Uri Public => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{PublicPort}"));
 
     public Uri Internal => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{InternalPort}"));
 
     public Uri Management => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{ManagementPort}"));
+
+    public Uri Mtls => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{MtlsPort}"));
 
     public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null, string environmentName = "Production")
     {

@@ -70,10 +70,7 @@ public sealed record SmartConfiguration
     public static SmartConfiguration For(Uri issuer, Uri? mtlsBase = null)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-
-        // Paths are relative to the issuer as a folder, so an issuer with a path keeps it.
-        static string At(Uri root, string path) =>
-            new Uri(root.AbsoluteUri.EndsWith('/') ? root : new Uri(root.AbsoluteUri + "/"), path).AbsoluteUri;
+        static string At(Uri root, string path) => IdentityEndpoints.At(root, path).AbsoluteUri;
         return new SmartConfiguration
         {
             Issuer = issuer.AbsoluteUri,
@@ -103,4 +100,11 @@ public static class IdentityEndpoints
     public const string UserInfo = "connect/userinfo";
     public const string EndSession = "connect/logout";
     public const string Jwks = ".well-known/jwks";
+
+    /// <summary>The absolute URL of <paramref name="path"/> under <paramref name="root"/>, taken as a folder (an issuer with a path keeps it).</summary>
+    public static Uri At(Uri root, string path)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return new Uri(root.AbsoluteUri.EndsWith('/') ? root : new Uri(root.AbsoluteUri + "/"), path);
+    }
 }

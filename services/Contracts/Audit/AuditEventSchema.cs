@@ -157,7 +157,7 @@ public static partial class AuditEventSchema
         Check(request.RouteTemplate is null || (request.RouteTemplate.Length <= 256 && !request.RouteTemplate.Contains('?', StringComparison.Ordinal)),
             "Request.RouteTemplate must be a route template without a query.", problems);
         Check(request.StatusCode is >= 100 and <= 599, "Request.StatusCode must be an HTTP status code.", problems);
-        Check(request.Listener is "public" or "internal", "Request.Listener must be 'public' or 'internal'.", problems);
+        Check(request.Listener is "public" or "internal" or "mtls", "Request.Listener must be 'public', 'internal' or 'mtls'.", problems);
     }
 
     private static void CheckBreakTheGlass(bool brokeTheGlass, BreakTheGlassReason? reason, List<string> problems)

@@ -35,7 +35,7 @@ public sealed record AuditRequest
 
     public required int StatusCode { get; init; }
 
-    /// <summary>Which listener served it: <c>public</c> or <c>internal</c>.</summary>
+    /// <summary>Which listener served it: <c>public</c>, <c>internal</c> or <c>mtls</c>.</summary>
     public required string Listener { get; init; }
 }
 

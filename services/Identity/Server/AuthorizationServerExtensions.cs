@@ -1,15 +1,22 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using HealthPlatform.Identity.Clients;
 using HealthPlatform.Identity.Infrastructure;
 using HealthPlatform.Identity.SigningKeys;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.Hosting;
 using HealthPlatform.ServiceDefaults.RateLimiting;
 using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 
 namespace HealthPlatform.Identity.Server;
 
 public static class AuthorizationServerExtensions
 {
+    private const string ClientAuthenticationUsage = "1.3.6.1.5.5.7.3.2";
+
     /// <summary>
     /// OpenIddict as the platform's authorization server, on the identity database: token,
     /// introspection and revocation endpoints, discovery and JWKS; signing keys from the key ring
@@ -23,7 +30,9 @@ public static class AuthorizationServerExtensions
         builder.Services.AddOptionsWithValidateOnStart<AuthorizationServerOptions>()
             .Bind(builder.Configuration.GetSection(AuthorizationServerOptions.SectionName))
             .Validate(options => options.Issuer is { IsAbsoluteUri: true, Scheme: "https" }, "Identity:Issuer must be an https:// URL (the public endpoint).")
-            .Validate(options => options.AccessTokenLifetime > TimeSpan.Zero && options.AccessTokenLifetime <= TimeSpan.FromHours(1), "Identity:AccessTokenLifetime must be positive and at most 1 hour.");
+            .Validate(options => options.MtlsBaseUri is null or { IsAbsoluteUri: true, Scheme: "https" }, "Identity:MtlsBaseUri must be an https:// URL (the mTLS listener as clients reach it).")
+            .Validate(options => options.AccessTokenLifetime > TimeSpan.Zero && options.AccessTokenLifetime <= TimeSpan.FromHours(1), "Identity:AccessTokenLifetime must be positive and at most 1 hour.")
+            .Validate(options => options.ClientAssertionMaxLifetime > TimeSpan.Zero && options.ClientAssertionMaxLifetime <= TimeSpan.FromMinutes(5), "Identity:ClientAssertionMaxLifetime must be positive and at most 5 minutes.");
         builder.Services.AddOptionsWithValidateOnStart<SigningKeyOptions>()
             .Bind(builder.Configuration.GetSection(SigningKeyOptions.SectionName))
             .Validate(options => TryProtectionKey(options), $"{SigningKeyOptions.SectionName}:ProtectionKey must be 32 bytes, base64.")
@@ -39,7 +48,11 @@ public static class AuthorizationServerExtensions
 
         var settings = builder.Configuration.GetSection(AuthorizationServerOptions.SectionName).Get<AuthorizationServerOptions>() ?? new();
         builder.Services.AddOpenIddict()
-            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<IdentityDbContext>())
+            .AddCore(core =>
+            {
+                core.UseEntityFrameworkCore().UseDbContext<IdentityDbContext>();
+                core.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, ClientApplicationManager>();
+            })
             .AddServer(server =>
             {
                 if (settings.Issuer is not null)
@@ -54,6 +67,26 @@ public static class AuthorizationServerExtensions
                 server.AllowClientCredentialsFlow();
                 server.SetAccessTokenLifetime(settings.AccessTokenLifetime);
 
+                // Client authentication: secrets, private_key_jwt (RS384/ES384, short-lived, never
+                // replayed) and client certificates (RFC 8705), which bind the tokens issued with them.
+                server.AddEventHandler(ClientAssertionRules.Descriptor);
+                server.AddEventHandler(ClientAssertionRules.PlainJwtAsAssertion.Descriptor);
+                server.AddEventHandler(ClientAuthenticationErrors.Descriptor);
+                server.AddEventHandler(ClientAssertionReplay.Descriptor);
+                server.Configure(options =>
+                {
+                    // Trust anchors are filled per request by ClientApplicationManager (platform CA, or the client's own certificate).
+                    options.PublicKeyInfrastructureTlsClientAuthenticationPolicy = ClientCertificatePolicy();
+                    options.SelfSignedTlsClientAuthenticationPolicy = ClientCertificatePolicy();
+                });
+                server.UseClientCertificateBoundAccessTokens();
+                if (settings.MtlsBaseUri is { } mtls)
+                {
+                    server.SetMtlsTokenEndpointAliasUri(IdentityEndpoints.At(mtls, IdentityEndpoints.Token))
+                        .SetMtlsIntrospectionEndpointAliasUri(IdentityEndpoints.At(mtls, IdentityEndpoints.Introspection))
+                        .SetMtlsRevocationEndpointAliasUri(IdentityEndpoints.At(mtls, IdentityEndpoints.Revocation));
+                }
+
                 // Services validate access tokens themselves from the JWKS: signed, not encrypted.
                 server.DisableAccessTokenEncryption();
 
@@ -62,16 +95,30 @@ public static class AuthorizationServerExtensions
                 server.IgnoreScopePermissions();
                 server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientCredentialsSignIn>());
+                server.AddEventHandler(GrantedScopeInResponse.Descriptor);
+                server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
+                server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
+                server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
                 server.UseAspNetCore();
             });
 
         foreach (var path in new[] { IdentityEndpoints.Token, IdentityEndpoints.Introspection, IdentityEndpoints.Revocation })
         {
             builder.LimitBeforeAuthentication("/" + path, RateLimitingOptions.StrictPolicy);
+            builder.ServeOnMtlsListener("/" + path);
         }
 
         return builder;
     }
+
+    private static X509ChainPolicy ClientCertificatePolicy() => new()
+    {
+        ApplicationPolicy = { new Oid(ClientAuthenticationUsage) },
+        TrustMode = X509ChainTrustMode.CustomRootTrust,
+        // Short-lived certificates without CRLs; and never fetch what a stranger's certificate points to.
+        RevocationMode = X509RevocationMode.NoCheck,
+        DisableCertificateDownloads = true,
+    };
 
     private static bool TryProtectionKey(SigningKeyOptions options)
     {

@@ -26,5 +26,25 @@ public sealed class IdentityTests(PlatformFixture fixture) : IDisposable
         Assert.All(published, key => Assert.False(key.TryGetProperty("d", out _)));
     }
 
+    [Fact]
+    public async Task TheMtlsListener_IsAdvertised_AndAnswersTokenRequestsOnlyWithAClientCertificate()
+    {
+        var identity = fixture.Platform.App.GetEndpoint(ResourceNames.Identity, ResourceNames.Endpoints.Public);
+        var mtls = fixture.Platform.App.GetEndpoint(ResourceNames.Identity, ResourceNames.Endpoints.Mtls);
+        using var client = _clients.Create();
+        using var discovery = JsonDocument.Parse(await client.GetStringAsync(new Uri(identity, "/.well-known/openid-configuration")));
+        var alias = new Uri(discovery.RootElement.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString()!);
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = "not-registered" });
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync(alias, form));
+        using var certificate = _clients.Certificate(ResourceNames.Records);
+        using var withCertificate = _clients.Create(certificate);
+        using var response = await withCertificate.PostAsync(alias, form);
+
+        Assert.Equal(new Uri(mtls, "/connect/token"), alias);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_client", error.RootElement.GetProperty("error").GetString());
+    }
+
     public void Dispose() => _clients.Dispose();
 }

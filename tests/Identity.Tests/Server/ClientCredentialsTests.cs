@@ -1,15 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using HealthPlatform.Identity.Extensions;
 using HealthPlatform.Identity.SigningKeys;
-using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
-using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
@@ -17,90 +11,46 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace HealthPlatform.Identity.Tests.Server;
 
-/// <summary>
-/// The identity service as it runs (its database, Redis, RabbitMQ, real TLS), issuing tokens by
-/// client credentials, and another service accepting them with the platform's token validation.
-/// </summary>
+/// <summary>Client credentials with a client secret, and what every token carries.</summary>
 [Collection(IdentityInfrastructure.Name)]
-public sealed class ClientCredentialsTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime, IDisposable
+public sealed class ClientCredentialsTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
 {
     private const string ClientId = "backend-test";
     private static readonly string ClientSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private readonly TestPki _pki = new("identity", "records");
-    private readonly List<WebApplication> _apps = [];
-    private ServiceHost? _identity;
-    private ServiceHost? _records;
+    private IdentityServerHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _identity = new ServiceHost(_pki, "identity");
-        var builder = _identity.CreateBuilder(new Dictionary<string, string?>
+        _host = await IdentityServerHost.StartAsync(postgres, redis, broker);
+        await _host.RegisterAsync(new OpenIddictApplicationDescriptor
         {
-            ["ConnectionStrings:identitydb"] = await postgres.CreateDatabaseAsync(),
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["ConnectionStrings:messaging"] = broker.ConnectionString,
-            ["Identity:Issuer"] = _identity.Public.AbsoluteUri,
-            ["Identity:SigningKeys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["RateLimiting:Policies:strict:PermitLimit"] = "1000",
+            ClientId = ClientId,
+            ClientSecret = ClientSecret,
+            ClientType = ClientTypes.Confidential,
+            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials, Permissions.Prefixes.Scope + "system/*.rs" },
         });
-        builder.AddIdentityServices();
-        var identity = builder.Build();
-        identity.MapDefaultEndpoints();
-        await identity.StartAsync();
-        _apps.Add(identity);
-        await WaitUntilReadyAsync(_identity);
-
-        await using (var scope = identity.Services.CreateAsyncScope())
-        {
-            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-            await applications.CreateAsync(new OpenIddictApplicationDescriptor
-            {
-                ClientId = ClientId,
-                ClientSecret = ClientSecret,
-                ClientType = ClientTypes.Confidential,
-                Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials, Permissions.Prefixes.Scope + "system/*.rs" },
-            });
-        }
-
-        _records = new ServiceHost(_pki, "records");
-        var recordsBuilder = _records.CreateBuilder(new Dictionary<string, string?> { ["TokenValidation:Authority"] = _identity.Public.AbsoluteUri });
-        recordsBuilder.AddPlatformTokenValidation();
-        var records = recordsBuilder.Build();
-        records.MapDefaultEndpoints();
-        records.MapGet("/fhir/Observation", (HttpContext context) => TypedResults.Ok(context.User.FindFirst("sub")?.Value)).RequireSmartScope("Observation", SmartPermissions.Search);
-        await records.StartAsync();
-        _apps.Add(records);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var app in Enumerable.Reverse(_apps))
-        {
-            await app.DisposeAsync();
-        }
-    }
-
-    public void Dispose() => _pki.Dispose();
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task AClientWithItsSecret_GetsAnAccessTokenThatAnotherServiceAccepts()
     {
         using var tokenResponse = await RequestTokenAsync(ClientSecret, "system/Observation.rs");
-        var body = await tokenResponse.Content.ReadAsStringAsync();
-        Assert.True(tokenResponse.StatusCode == HttpStatusCode.OK, body);
-        var accessToken = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+        var accessToken = await IdentityServerHost.AccessTokenOfAsync(tokenResponse);
 
+        using var body = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
+        Assert.Equal("system/Observation.rs", body.RootElement.GetProperty("scope").GetString());
+        Assert.Equal("Bearer", body.RootElement.GetProperty("token_type").GetString());
         var token = new JsonWebToken(accessToken);
         Assert.Equal("at+jwt", token.Typ);
         Assert.Equal("ES256", token.Alg);
         Assert.Equal(["records"], token.Audiences);
         Assert.Equal(ClientId, token.Subject);
+        Assert.False(token.TryGetPayloadValue<JsonElement>("cnf", out _), "A token issued without a client certificate is not bound to one.");
 
-        using var client = _pki.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_records!.Public, "/fhir/Observation"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        using var response = await client.SendAsync(request);
+        using var response = await _host.CallRecordsAsync(accessToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal($"\"{ClientId}\"", await response.Content.ReadAsStringAsync());
     }
@@ -110,7 +60,7 @@ public sealed class ClientCredentialsTests(PostgresServerFixture postgres, Redis
     {
         using var response = await RequestTokenAsync("not-the-secret", "system/Observation.rs");
 
-        Assert.Equal("invalid_client", await ErrorOfAsync(response));
+        Assert.Equal("invalid_client", await IdentityServerHost.ErrorOfAsync(response));
     }
 
     [Theory]
@@ -124,14 +74,13 @@ public sealed class ClientCredentialsTests(PostgresServerFixture postgres, Redis
         using var response = await RequestTokenAsync(ClientSecret, scope);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("invalid_scope", await ErrorOfAsync(response));
+        Assert.Equal("invalid_scope", await IdentityServerHost.ErrorOfAsync(response));
     }
 
     [Fact]
     public async Task AfterTheKeyRingChanges_NewTokensAreSignedWithTheNewKey_WithoutARestart()
     {
-        var identity = _apps[0];
-        var cache = identity.Services.GetRequiredService<SigningKeyCache>();
+        var cache = _host.Services.GetRequiredService<SigningKeyCache>();
         var previous = cache.Current!;
         var now = DateTimeOffset.UtcNow;
         var next = new SigningKey(new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "rotated-" + Guid.NewGuid().ToString("N") }, now, now.AddDays(30));
@@ -139,50 +88,40 @@ public sealed class ClientCredentialsTests(PostgresServerFixture postgres, Redis
         cache.Update(new SigningKeySet(next, [.. previous.Published, next]));
 
         using var tokenResponse = await RequestTokenAsync(ClientSecret, "system/Observation.rs");
-        var accessToken = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+        var accessToken = await IdentityServerHost.AccessTokenOfAsync(tokenResponse);
         Assert.Equal(next.KeyId, new JsonWebToken(accessToken).Kid);
-        using var client = _pki.CreateClient();
-        var jwks = await client.GetStringAsync(new Uri(_identity!.Public, "/" + IdentityEndpoints.Jwks));
+        using var client = _host.Pki.CreateClient();
+        var jwks = await client.GetStringAsync(IdentityEndpoints.At(_host.Identity.Public, IdentityEndpoints.Jwks));
         Assert.Contains(next.KeyId, jwks, StringComparison.Ordinal);
         Assert.Contains(previous.Signing.KeyId, jwks, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Discovery_NamesTheIssuerTokenEndpointAndKeys()
+    public async Task Discovery_NamesTheIssuerEndpointsMtlsAliasesAndKeys()
     {
-        using var client = _pki.CreateClient();
-        using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri(_identity!.Public, "/.well-known/openid-configuration")));
+        using var client = _host.Pki.CreateClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri(_host.Identity.Public, "/.well-known/openid-configuration")));
+        var root = document.RootElement;
 
-        Assert.Equal(_identity.Public.AbsoluteUri, document.RootElement.GetProperty("issuer").GetString());
-        Assert.Equal(new Uri(_identity.Public, IdentityEndpoints.Token).AbsoluteUri, document.RootElement.GetProperty("token_endpoint").GetString());
-        using var keys = JsonDocument.Parse(await client.GetStringAsync(new Uri(document.RootElement.GetProperty("jwks_uri").GetString()!)));
+        Assert.Equal(_host.Identity.Public.AbsoluteUri, root.GetProperty("issuer").GetString());
+        Assert.Equal(_host.TokenEndpoint.AbsoluteUri, root.GetProperty("token_endpoint").GetString());
+        Assert.Equal(_host.MtlsTokenEndpoint.AbsoluteUri, root.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString());
+        Assert.True(root.GetProperty("tls_client_certificate_bound_access_tokens").GetBoolean());
+        var methods = root.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(method => method.GetString()).ToList();
+        Assert.Contains("private_key_jwt", methods);
+        Assert.Contains("tls_client_auth", methods);
+        Assert.Contains("self_signed_tls_client_auth", methods);
+        using var keys = JsonDocument.Parse(await client.GetStringAsync(new Uri(root.GetProperty("jwks_uri").GetString()!)));
         Assert.NotEmpty(keys.RootElement.GetProperty("keys").EnumerateArray());
         Assert.All(keys.RootElement.GetProperty("keys").EnumerateArray(), key => Assert.False(key.TryGetProperty("d", out _)));
     }
 
-    private async Task<HttpResponseMessage> RequestTokenAsync(string secret, string scope)
-    {
-        using var client = _pki.CreateClient();
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+    private Task<HttpResponseMessage> RequestTokenAsync(string secret, string scope) =>
+        _host.RequestTokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = GrantTypes.ClientCredentials,
             ["client_id"] = ClientId,
             ["client_secret"] = secret,
             ["scope"] = scope,
         });
-        return await client.PostAsync(new Uri(_identity!.Public, IdentityEndpoints.Token), form);
-    }
-
-    private static async Task<string?> ErrorOfAsync(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
-
-    private static async Task WaitUntilReadyAsync(ServiceHost host)
-    {
-        using var client = new HttpClient();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await client.GetAsync(new Uri(host.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
-        {
-            await Task.Delay(200, deadline.Token);
-        }
-    }
 }

@@ -8,19 +8,19 @@ using Microsoft.Extensions.Logging;
 namespace HealthPlatform.ServiceDefaults.Audit;
 
 /// <summary>
-/// Records denial events off the request path. Requests hand their event over and move on; this
-/// writer sends them in batches with confirms, and whatever the broker does not confirm goes to the
-/// outbox. After a failure it writes straight to the outbox for a few seconds instead of making
-/// every denial wait out the confirm timeout — so a flood of 429s while the broker is away becomes
+/// Records security events (denials, tokens issued and refused) off the request path. Requests
+/// hand their event over and move on; this writer sends them in batches with confirms, and
+/// whatever the broker does not confirm goes to the outbox. After a failure it writes straight to the outbox for a few seconds instead of making
+/// every event wait out the confirm timeout — so a flood of 429s while the broker is away becomes
 /// batched inserts, not thousands of five-second waits. The hand-over queue is bounded: when it is
 /// full, requests wait for room (back-pressure) rather than events being dropped. On shutdown,
 /// what is still queued is written before the process ends.
 /// </summary>
-internal sealed partial class DenialAuditWriter(
+internal sealed partial class SecurityEventWriter(
     IAuditTrail trail,
     IServiceProvider services,
     TimeProvider time,
-    ILogger<DenialAuditWriter> logger) : BackgroundService
+    ILogger<SecurityEventWriter> logger) : BackgroundService, ISecurityEventWriter
 {
     private const int Capacity = 10_000;
     private const int BatchSize = 100;
@@ -32,8 +32,8 @@ internal sealed partial class DenialAuditWriter(
     private readonly IAuditOutbox? _outbox = services.GetService<IAuditOutbox>();
     private DateTimeOffset _brokerRetryAt;
 
-    public ValueTask WriteAsync(SecurityEventRecorded denial, CancellationToken cancellationToken) =>
-        _pending.Writer.WriteAsync(denial, cancellationToken);
+    public ValueTask WriteAsync(SecurityEventRecorded securityEvent, CancellationToken cancellationToken) =>
+        _pending.Writer.WriteAsync(securityEvent, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,9 +60,9 @@ internal sealed partial class DenialAuditWriter(
     private List<SecurityEventRecorded> Take(List<SecurityEventRecorded> batch)
     {
         batch.Clear();
-        while (batch.Count < BatchSize && _pending.Reader.TryRead(out var denial))
+        while (batch.Count < BatchSize && _pending.Reader.TryRead(out var securityEvent))
         {
-            batch.Add(denial);
+            batch.Add(securityEvent);
         }
 
         return batch;
@@ -77,7 +77,7 @@ internal sealed partial class DenialAuditWriter(
             unconfirmed.Clear();
             if (await TryRecordAsync(batch[0], cancellationToken))
             {
-                var rest = await Task.WhenAll(batch.Skip(1).Select(async denial => await TryRecordAsync(denial, cancellationToken) ? null : denial));
+                var rest = await Task.WhenAll(batch.Skip(1).Select(async securityEvent => await TryRecordAsync(securityEvent, cancellationToken) ? null : securityEvent));
                 unconfirmed.AddRange(rest.OfType<SecurityEventRecorded>());
             }
             else
@@ -111,11 +111,11 @@ internal sealed partial class DenialAuditWriter(
         }
     }
 
-    private async Task<bool> TryRecordAsync(SecurityEventRecorded denial, CancellationToken cancellationToken)
+    private async Task<bool> TryRecordAsync(SecurityEventRecorded securityEvent, CancellationToken cancellationToken)
     {
         try
         {
-            await trail.RecordAsync(denial, cancellationToken);
+            await trail.RecordAsync(securityEvent, cancellationToken);
             return true;
         }
         catch (AuditUnavailableException)
@@ -124,15 +124,15 @@ internal sealed partial class DenialAuditWriter(
         }
         catch (InvalidAuditEventException ex)
         {
-            // Development only, and a bug in how denials are built: say so, and keep the event.
+            // Development only, and a bug in how the event was built: say so, and keep it.
             LogMalformed(logger, ex.Message);
             return false;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} security event(s) of refused requests could not be recorded, neither by the broker nor in the outbox ({Error}).")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} security event(s) could not be recorded, neither by the broker nor in the outbox ({Error}).")]
     private static partial void LogLost(ILogger logger, int count, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A denial event was built malformed: {Problems}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "A security event was built malformed: {Problems}")]
     private static partial void LogMalformed(ILogger logger, string problems);
 }

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using HealthPlatform.Identity.Extensions;
+using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
+using HealthPlatform.ServiceDefaults.Authorization.Tokens;
+using HealthPlatform.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using OpenIddict.Abstractions;
+
+namespace HealthPlatform.Identity.Tests.Server;
+
+/// <summary>
+/// The identity service as it runs — its database, Redis, RabbitMQ, real TLS on the public and
+/// mTLS listeners — and a stand-in records service that accepts its tokens through the platform's
+/// token validation (<c>GET /fhir/Observation</c> needs <c>Observation.s</c> and answers the subject).
+/// </summary>
+public sealed class IdentityServerHost : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps = [];
+
+    private IdentityServerHost(TestPki pki)
+    {
+        Pki = pki;
+        Identity = new ServiceHost(pki, ResourceNames.Identity);
+        Records = new ServiceHost(pki, ResourceNames.Records);
+    }
+
+    public TestPki Pki { get; }
+
+    public ServiceHost Identity { get; }
+
+    public ServiceHost Records { get; }
+
+    public IServiceProvider Services => _apps[0].Services;
+
+    public Uri TokenEndpoint => IdentityEndpoints.At(Identity.Public, IdentityEndpoints.Token);
+
+    public Uri MtlsTokenEndpoint => IdentityEndpoints.At(Identity.Mtls, IdentityEndpoints.Token);
+
+    public static async Task<IdentityServerHost> StartAsync(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
+    {
+        var host = new IdentityServerHost(new TestPki(ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent));
+        try
+        {
+            await host.StartIdentityAsync(await postgres.CreateDatabaseAsync(), redis, broker);
+            await host.StartRecordsAsync();
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task RegisterAsync(OpenIddictApplicationDescriptor client)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().CreateAsync(client);
+    }
+
+    /// <summary>Posts a token request to the public token endpoint, or to its mTLS alias presenting <paramref name="certificate"/>.</summary>
+    public async Task<HttpResponseMessage> RequestTokenAsync(IDictionary<string, string> form, X509Certificate2? certificate = null)
+    {
+        using var client = Pki.CreateClient(certificate);
+        using var content = new FormUrlEncodedContent(form);
+        return await client.PostAsync(certificate is null ? TokenEndpoint : MtlsTokenEndpoint, content);
+    }
+
+    /// <summary>Calls the stand-in records service with <paramref name="accessToken"/>, presenting <paramref name="certificate"/> if given.</summary>
+    public async Task<HttpResponseMessage> CallRecordsAsync(string accessToken, X509Certificate2? certificate = null)
+    {
+        using var client = Pki.CreateClient(certificate);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Records.Public, "/fhir/Observation"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<string> AccessTokenOfAsync(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    public static async Task<string?> ErrorOfAsync(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.DisposeAsync();
+        }
+
+        Pki.Dispose();
+    }
+
+    private async Task StartIdentityAsync(string database, RedisServerFixture redis, RabbitMqServerFixture broker)
+    {
+        var builder = Identity.CreateBuilder(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:identitydb"] = database,
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["ConnectionStrings:messaging"] = broker.ConnectionString,
+            ["Endpoints:MtlsPort"] = Identity.MtlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:Issuer"] = Identity.Public.AbsoluteUri,
+            ["Identity:MtlsBaseUri"] = Identity.Mtls.AbsoluteUri,
+            ["Identity:SigningKeys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["RateLimiting:Policies:strict:PermitLimit"] = "1000",
+        });
+        builder.AddIdentityServices();
+        var identity = builder.Build();
+        identity.MapDefaultEndpoints();
+        await identity.StartAsync();
+        _apps.Add(identity);
+
+        using var client = new HttpClient();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await client.GetAsync(new Uri(Identity.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
+    private async Task StartRecordsAsync()
+    {
+        var builder = Records.CreateBuilder(new Dictionary<string, string?> { ["TokenValidation:Authority"] = Identity.Public.AbsoluteUri });
+        builder.AddPlatformTokenValidation();
+        var records = builder.Build();
+        records.MapDefaultEndpoints();
+        records.MapGet("/fhir/Observation", (HttpContext context) => TypedResults.Ok(context.User.FindFirst("sub")?.Value))
+            .RequireSmartScope("Observation", SmartPermissions.Search);
+        await records.StartAsync();
+        _apps.Add(records);
+    }
+}
