@@ -9,5 +9,6 @@ builder.AddIdentityServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapIdentityEndpoints();
 
 app.Run();

@@ -10,6 +10,8 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
+    private readonly List<AuditEvent> _taken = [];
+
     /// <summary>Messages in the queue, or null when the queue does not exist.</summary>
     public async Task<uint?> CountAsync()
     {
@@ -27,6 +29,7 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
 
     public async Task PurgeAsync()
     {
+        _taken.Clear();
         if (await CountAsync() is not null)
         {
             await using var connection = await ConnectAsync();
@@ -68,7 +71,8 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
 
     /// <summary>
     /// Drains the queue until an event of type <typeparamref name="TEvent"/> matching
-    /// <paramref name="match"/> has arrived (bounded wait), and returns it; other events are taken and dropped.
+    /// <paramref name="match"/> has arrived (bounded wait), and returns it. Other events taken on the
+    /// way are kept for later calls, so the order of waits need not follow the order of arrival.
     /// </summary>
     public async Task<TEvent> WaitForAsync<TEvent>(Func<TEvent, bool> match)
         where TEvent : AuditEvent
@@ -77,8 +81,10 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            if ((await DrainAsync()).Select(received => received.Event).OfType<TEvent>().FirstOrDefault(match) is { } found)
+            _taken.AddRange((await DrainAsync()).Select(received => received.Event));
+            if (_taken.OfType<TEvent>().FirstOrDefault(match) is { } found)
             {
+                _taken.Remove(found);
                 return found;
             }
 

@@ -1,5 +1,6 @@
 using HealthPlatform.Identity.Infrastructure;
 using HealthPlatform.Identity.Server;
+using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Caching;
@@ -16,7 +17,17 @@ public static class Extensions
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<IdentityDbContext>();
+        builder.AddPlatformUsers();
         builder.AddAuthorizationServer();
         return builder;
+    }
+
+    /// <summary>The identity service's own routes: login, and the endpoints OpenIddict hands over.</summary>
+    public static WebApplication MapIdentityEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapLogin();
+        app.MapAuthorizationEndpoints();
+        return app;
     }
 }

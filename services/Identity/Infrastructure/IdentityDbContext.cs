@@ -1,16 +1,24 @@
-using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using HealthPlatform.Identity.SigningKeys;
+using HealthPlatform.Identity.Users;
+using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.Identity.Infrastructure;
 
-/// <summary>The identity service's own database; no other service can reach it.</summary>
-public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options) : DbContext(options)
+/// <summary>The identity service's own database (users, clients, tokens, signing keys); no other service can reach it.</summary>
+public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options)
+    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<PlatformUser>(options)
 {
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.AddAuditOutbox();
-        SigningKeyRecord.Configure(modelBuilder);
-        modelBuilder.UseOpenIddict();
+        base.OnModelCreating(builder);
+        builder.Entity<PlatformUser>(user =>
+        {
+            user.Property(u => u.FhirUser).HasMaxLength(128);
+            user.Property(u => u.PatientId).HasMaxLength(64);
+        });
+        builder.AddAuditOutbox();
+        SigningKeyRecord.Configure(builder);
+        builder.UseOpenIddict();
     }
 }

@@ -30,6 +30,8 @@ public static class AuthorizationServerExtensions
         builder.Services.AddOptionsWithValidateOnStart<AuthorizationServerOptions>()
             .Bind(builder.Configuration.GetSection(AuthorizationServerOptions.SectionName))
             .Validate(options => options.Issuer is { IsAbsoluteUri: true, Scheme: "https" }, "Identity:Issuer must be an https:// URL (the public endpoint).")
+            .Validate(options => options.FhirBaseUrls.All(url => url is { IsAbsoluteUri: true, Scheme: "https" }), "Identity:FhirBaseUrls must be https:// URLs.")
+            .Validate(options => options.RefreshTokenLifetime > TimeSpan.Zero && options.RefreshTokenLifetime <= TimeSpan.FromDays(30), "Identity:RefreshTokenLifetime must be positive and at most 30 days.")
             .Validate(options => options.MtlsBaseUri is null or { IsAbsoluteUri: true, Scheme: "https" }, "Identity:MtlsBaseUri must be an https:// URL (the mTLS listener as clients reach it).")
             .Validate(options => options.AccessTokenLifetime > TimeSpan.Zero && options.AccessTokenLifetime <= TimeSpan.FromHours(1), "Identity:AccessTokenLifetime must be positive and at most 1 hour.")
             .Validate(options => options.ClientAssertionMaxLifetime > TimeSpan.Zero && options.ClientAssertionMaxLifetime <= TimeSpan.FromMinutes(5), "Identity:ClientAssertionMaxLifetime must be positive and at most 5 minutes.");
@@ -60,12 +62,25 @@ public static class AuthorizationServerExtensions
                     server.SetIssuer(settings.Issuer);
                 }
 
-                server.SetTokenEndpointUris(IdentityEndpoints.Token)
+                server.SetAuthorizationEndpointUris(IdentityEndpoints.Authorization)
+                    .SetTokenEndpointUris(IdentityEndpoints.Token)
                     .SetIntrospectionEndpointUris(IdentityEndpoints.Introspection)
                     .SetRevocationEndpointUris(IdentityEndpoints.Revocation)
+                    .SetUserInfoEndpointUris(IdentityEndpoints.UserInfo)
+                    .SetEndSessionEndpointUris(IdentityEndpoints.EndSession)
                     .SetJsonWebKeySetEndpointUris(IdentityEndpoints.Jwks);
-                server.AllowClientCredentialsFlow();
-                server.SetAccessTokenLifetime(settings.AccessTokenLifetime);
+
+                // Code (with PKCE, S256 only), client credentials and refresh — no implicit, no password grant.
+                server.AllowAuthorizationCodeFlow()
+                    .AllowClientCredentialsFlow()
+                    .AllowRefreshTokenFlow()
+                    .RequireProofKeyForCodeExchange();
+                server.Configure(options => options.CodeChallengeMethods.Remove(OpenIddict.Abstractions.OpenIddictConstants.CodeChallengeMethods.Plain));
+                server.SetAccessTokenLifetime(settings.AccessTokenLifetime)
+                    .SetRefreshTokenLifetime(settings.RefreshTokenLifetime);
+
+                // Refresh tokens rotate; presenting a used one again revokes every token of its authorization.
+                server.SetRefreshTokenReuseLeeway(null);
 
                 // Client authentication: secrets, private_key_jwt (RS384/ES384, short-lived, never
                 // replayed) and client certificates (RFC 8705), which bind the tokens issued with them.
@@ -94,18 +109,30 @@ public static class AuthorizationServerExtensions
                 server.DisableScopeValidation();
                 server.IgnoreScopePermissions();
                 server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
+                server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
+                server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseSingletonHandler<SmartAudienceValidation>());
+                server.AddEventHandler(LaunchContextInResponse.Descriptor);
+                server.AddEventHandler(LaunchContextInIntrospection.Descriptor);
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientCredentialsSignIn>());
                 server.AddEventHandler(GrantedScopeInResponse.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
-                server.UseAspNetCore();
+                server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough();
             });
 
         foreach (var path in new[] { IdentityEndpoints.Token, IdentityEndpoints.Introspection, IdentityEndpoints.Revocation })
         {
             builder.LimitBeforeAuthentication("/" + path, RateLimitingOptions.StrictPolicy);
             builder.ServeOnMtlsListener("/" + path);
+        }
+
+        foreach (var path in new[] { IdentityEndpoints.Authorization, IdentityEndpoints.UserInfo, IdentityEndpoints.EndSession })
+        {
+            builder.LimitBeforeAuthentication("/" + path, RateLimitingOptions.DefaultPolicy);
         }
 
         return builder;

@@ -17,6 +17,15 @@ public sealed class AuthorizationServerOptions
     /// </summary>
     public Uri? MtlsBaseUri { get; set; }
 
+    /// <summary>
+    /// The FHIR base URLs of this platform (records, consent, audit) as apps reach them: an
+    /// authorization request's SMART <c>aud</c> must be one of them.
+    /// </summary>
+    public IList<Uri> FhirBaseUrls { get; } = [];
+
+    /// <summary>How long a refresh token lives; each use replaces it (rotation), a reuse revokes its family.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>Access tokens are short-lived: revocation by expiry is the backstop.</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -8,14 +8,32 @@ namespace HealthPlatform.Identity.Server;
 /// <summary>
 /// Validates requested scopes as SMART grammar and against the client's allowance (its <c>scp:</c>
 /// permissions, themselves SMART scopes): a scope that does not parse, or that no allowed scope
-/// covers, is refused with <c>invalid_scope</c> and the reason — nothing is issued.
+/// covers, is refused with <c>invalid_scope</c> and the reason — nothing is issued. Applies to
+/// authorization requests and to token requests that name scopes (client credentials always do;
+/// a code or refresh request may narrow what was granted, never widen it).
 /// </summary>
-internal sealed class SmartScopeValidation(IOpenIddictApplicationManager applications) : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenRequestContext>
+internal sealed class SmartScopeValidation(IOpenIddictApplicationManager applications) :
+    IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenRequestContext>,
+    IOpenIddictServerHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>
 {
     public async ValueTask HandleAsync(OpenIddictServerEvents.ValidateTokenRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!SmartScopeParser.TryParseList(context.Request.Scope, out var requested, out var error))
+        if (context.Request.IsClientCredentialsGrantType() || !string.IsNullOrEmpty(context.Request.Scope))
+        {
+            await ValidateAsync(context, context.Request, context.ClientId);
+        }
+    }
+
+    public ValueTask HandleAsync(OpenIddictServerEvents.ValidateAuthorizationRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return ValidateAsync(context, context.Request, context.ClientId);
+    }
+
+    private async ValueTask ValidateAsync(OpenIddictServerEvents.BaseValidatingContext context, OpenIddictRequest request, string? clientId)
+    {
+        if (!SmartScopeParser.TryParseList(request.Scope, out var requested, out var error))
         {
             context.Reject(error: Errors.InvalidScope, description: error);
             return;
@@ -28,7 +46,7 @@ internal sealed class SmartScopeValidation(IOpenIddictApplicationManager applica
             return;
         }
 
-        var application = context.ClientId is null ? null : await applications.FindByClientIdAsync(context.ClientId, context.CancellationToken);
+        var application = clientId is null ? null : await applications.FindByClientIdAsync(clientId, context.CancellationToken);
         if (application is null)
         {
             // Client authentication has already failed or will fail: grant no scope at all.

@@ -4,12 +4,14 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using HealthPlatform.Identity.Extensions;
+using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 
 namespace HealthPlatform.Identity.Tests.Server;
@@ -42,6 +44,9 @@ public sealed class IdentityServerHost : IAsyncDisposable
 
     public Uri MtlsTokenEndpoint => IdentityEndpoints.At(Identity.Mtls, IdentityEndpoints.Token);
 
+    /// <summary>The stand-in records service's FHIR base URL: the one SMART <c>aud</c> the identity service accepts.</summary>
+    public Uri RecordsFhirBase => new(Records.Public, "/fhir");
+
     public static async Task<IdentityServerHost> StartAsync(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
     {
         var host = new IdentityServerHost(new TestPki(ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent));
@@ -62,6 +67,17 @@ public sealed class IdentityServerHost : IAsyncDisposable
     {
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().CreateAsync(client);
+    }
+
+    /// <summary>Creates a user with a password (and, for a patient, their own Patient id as launch context).</summary>
+    public async Task<PlatformUser> CreateUserAsync(string userName, string password, string? patientId = null, string? fhirUser = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
+        var user = new PlatformUser { UserName = userName, PatientId = patientId, FhirUser = fhirUser };
+        var created = await users.CreateAsync(user, password);
+        Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(error => error.Description)));
+        return user;
     }
 
     /// <summary>Posts a token request to the public token endpoint, or to its mTLS alias presenting <paramref name="certificate"/>.</summary>
@@ -92,7 +108,9 @@ public sealed class IdentityServerHost : IAsyncDisposable
     public static async Task<string?> ErrorOfAsync(HttpResponseMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(JsonDocument.Parse(body).RootElement.TryGetProperty("error", out var error), $"{(int)response.StatusCode} without an error: {body}");
+        return error.GetString();
     }
 
     public async ValueTask DisposeAsync()
@@ -115,12 +133,14 @@ public sealed class IdentityServerHost : IAsyncDisposable
             ["Endpoints:MtlsPort"] = Identity.MtlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:Issuer"] = Identity.Public.AbsoluteUri,
             ["Identity:MtlsBaseUri"] = Identity.Mtls.AbsoluteUri,
+            ["Identity:FhirBaseUrls:0"] = RecordsFhirBase.AbsoluteUri,
             ["Identity:SigningKeys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["RateLimiting:Policies:strict:PermitLimit"] = "1000",
         });
         builder.AddIdentityServices();
         var identity = builder.Build();
         identity.MapDefaultEndpoints();
+        identity.MapIdentityEndpoints();
         await identity.StartAsync();
         _apps.Add(identity);
 

@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using HealthPlatform.Identity.Users;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace HealthPlatform.Identity.Server;
+
+/// <summary>
+/// The endpoints OpenIddict validates and hands over (passthrough): authorization (who the user is,
+/// what the code will grant), userinfo and end-session. OpenIddict has already checked the client,
+/// the redirect URI, PKCE and — through our handlers — the SMART scopes and <c>aud</c>.
+/// </summary>
+public static class AuthorizationEndpoints
+{
+    /// <summary>The SMART launch context claim: the FHIR Patient id the app works on.</summary>
+    public const string PatientClaim = "patient";
+
+    public const string FhirUserClaim = "fhirUser";
+
+    public static IEndpointRouteBuilder MapAuthorizationEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapMethods("/" + IdentityEndpoints.Authorization, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).AllowAnonymous();
+        endpoints.MapMethods("/" + IdentityEndpoints.UserInfo, [HttpMethods.Get, HttpMethods.Post], UserInfoAsync)
+            .RequireAuthorization(policy => policy.AddAuthenticationSchemes(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+        endpoints.MapMethods("/" + IdentityEndpoints.EndSession, [HttpMethods.Get, HttpMethods.Post], (Func<HttpContext, Task<IResult>>)EndSessionAsync).AllowAnonymous();
+        return endpoints;
+    }
+
+    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<PlatformUser> users)
+    {
+        var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
+        var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = session.Succeeded ? await users.GetUserAsync(session.Principal) : null;
+        if (user is null)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            // To the login page, and back here with the same parameters afterwards.
+            var parameters = context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList();
+            return TypedResults.Challenge(
+                new AuthenticationProperties { RedirectUri = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters) },
+                [IdentityConstants.ApplicationScheme]);
+        }
+
+        var scopes = request.GetScopes();
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Id);
+        identity.SetClaim(Claims.Name, user.UserName);
+        identity.SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+        identity.SetClaim(FhirUserClaim, user.FhirUser);
+        identity.SetClaims(Claims.AuthenticationMethodReference, ["pwd"]);
+
+        if (scopes.Contains("launch/patient") || scopes.Any(scope => scope.StartsWith("patient/", StringComparison.Ordinal)))
+        {
+            // Standalone patient launch: a patient works on their own record. Choosing a patient as a
+            // clinician (a picker) comes with the user pages (issue 6).
+            if (user.PatientId is null)
+            {
+                return Refuse(Errors.AccessDenied, "No patient context is available for this user.");
+            }
+
+            identity.SetClaim(PatientClaim, user.PatientId);
+        }
+
+        identity.SetScopes(scopes);
+        identity.SetResources(scopes
+            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
+            .OfType<SmartScope>()
+            .SelectMany(SmartScopeApis.AudiencesFor)
+            .Distinct(StringComparer.Ordinal));
+        identity.SetDestinations(claim => DestinationsOf(claim, scopes));
+        return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>What the access token's scopes allow the app to know about its user, read fresh from the user store.</summary>
+    private static async Task<IResult> UserInfoAsync(HttpContext context, UserManager<PlatformUser> users)
+    {
+        var principal = context.User;
+        var user = principal.GetClaim(Claims.Subject) is { } subject ? await users.FindByIdAsync(subject) : null;
+        if (user is null)
+        {
+            // A client credentials token has no user; a deleted user has none any more.
+            return Refuse(Errors.InvalidToken, "The access token does not belong to a user.");
+        }
+
+        var claims = new Dictionary<string, object>(StringComparer.Ordinal) { [Claims.Subject] = user.Id };
+        if (principal.HasScope("fhirUser") && user.FhirUser is { } fhirUser)
+        {
+            claims[FhirUserClaim] = fhirUser;
+        }
+
+        if (principal.HasScope(Scopes.Profile) && user.UserName is { } name)
+        {
+            claims[Claims.PreferredUsername] = name;
+        }
+
+        return TypedResults.Ok(claims);
+    }
+
+    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    {
+        await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+        return TypedResults.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    }
+
+    /// <summary>
+    /// Where each claim goes: the access token carries what services decide on (subject, roles,
+    /// fhirUser, the patient context, how the user authenticated); the ID token only what the app
+    /// asked to know about the user.
+    /// </summary>
+    private static IEnumerable<string> DestinationsOf(Claim claim, System.Collections.Immutable.ImmutableArray<string> scopes) => claim.Type switch
+    {
+        Claims.Subject or Claims.AuthenticationMethodReference => [Destinations.AccessToken, Destinations.IdentityToken],
+        FhirUserClaim when scopes.Contains("fhirUser") => [Destinations.AccessToken, Destinations.IdentityToken],
+        Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.IdentityToken],
+        Claims.Name => [],
+        Claims.Role or FhirUserClaim or PatientClaim => [Destinations.AccessToken],
+        _ => [],
+    };
+
+    private static ForbidHttpResult Refuse(string error, string description) => TypedResults.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}
