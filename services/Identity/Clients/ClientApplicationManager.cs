@@ -14,7 +14,7 @@ namespace HealthPlatform.Identity.Clients;
 /// <list type="bullet">
 /// <item><c>tls_client_auth</c>: the certificate must chain to the platform CA as it is now (read
 /// per request, so a rotated CA applies without a restart) and match the subject the client
-/// registered (<see cref="ClientSettings"/>) — not, as OpenIddict would, the host of a redirect URI,
+/// registered (its SAN URI, <see cref="ClientSettings"/>) — not, as OpenIddict would, the host of a redirect URI,
 /// which a backend service does not have.</item>
 /// <item><c>self_signed_tls_client_auth</c>: the certificate must be one the client registered in
 /// its JSON Web Key Set (<c>x5c</c>), RSA or EC — OpenIddict alone reads only RSA ones.</item>
@@ -49,7 +49,7 @@ internal sealed class ClientApplicationManager(
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(policy);
         var settings = await GetSettingsAsync(application, cancellationToken);
-        if (!Names(certificate, settings))
+        if (!Names(certificate, settings) || !IsForClientAuthentication(certificate))
         {
             return false;
         }
@@ -91,21 +91,37 @@ internal sealed class ClientApplicationManager(
         return current;
     }
 
-    private static bool Names(X509Certificate2 certificate, ImmutableDictionary<string, string> settings)
+    public override async ValueTask<bool> ValidateSelfSignedTlsClientCertificateAsync(
+        OpenIddictEntityFrameworkCoreApplication application, X509Certificate2 certificate, X509ChainPolicy policy, CancellationToken cancellationToken = default)
     {
-        if (settings.TryGetValue(ClientSettings.TlsClientAuthSanUri, out var uri))
+        ArgumentNullException.ThrowIfNull(policy);
+        try
         {
-            return ServiceIdentity.SanUris(certificate).Contains(uri, StringComparer.Ordinal);
+            return await base.ValidateSelfSignedTlsClientCertificateAsync(application, certificate, policy, cancellationToken);
         }
-
-        if (settings.TryGetValue(ClientSettings.TlsClientAuthSubjectDn, out var subject))
+        finally
         {
-            return string.Equals(certificate.SubjectName.Name, subject, StringComparison.Ordinal);
+            // The trust anchors were read from the client's key set for this request only.
+            foreach (var registered in policy.CustomTrustStore.Where(anchor => !ReferenceEquals(anchor, certificate)))
+            {
+                registered.Dispose();
+            }
         }
-
-        // A client that registered no certificate subject cannot authenticate with one.
-        return false;
     }
+
+    /// <summary>
+    /// The certificate carries the URI the client registered among its subject alternative names —
+    /// the subject DN is free text and is never matched (as for platform identities, ServiceIdentity).
+    /// A client that registered no URI cannot authenticate with a certificate.
+    /// </summary>
+    private static bool Names(X509Certificate2 certificate, ImmutableDictionary<string, string> settings) =>
+        settings.TryGetValue(ClientSettings.TlsClientAuthSanUri, out var uri)
+        && ServiceIdentity.SanUris(certificate).Contains(uri, StringComparer.Ordinal);
+
+    /// <summary>An explicit clientAuth extended key usage: a chain policy alone lets a certificate without any EKU through.</summary>
+    private static bool IsForClientAuthentication(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is { } usage
+        && usage.EnhancedKeyUsages.OfType<Oid>().Any(oid => oid.Value == ClientAuthentication);
 
     /// <summary>A self-issued client-authentication certificate from a JWK's <c>x5c</c>; null for anything else.</summary>
     private static X509Certificate2? RegisteredCertificate(string encoded)
@@ -121,8 +137,7 @@ internal sealed class ClientApplicationManager(
         }
 
         var selfIssued = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
-        var usage = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        var clientAuthentication = usage is not null && usage.EnhancedKeyUsages.OfType<Oid>().Any(oid => oid.Value == ClientAuthentication);
+        var clientAuthentication = IsForClientAuthentication(certificate);
         var keyUsage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
         var signs = keyUsage is null || keyUsage.KeyUsages.HasFlag(X509KeyUsageFlags.DigitalSignature);
         if (selfIssued && clientAuthentication && signs && !certificate.HasPrivateKey)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -25,6 +26,11 @@ internal sealed partial class ClientAssertionReplay(
     /// <summary>Clock drift allowed between client and server on <c>exp</c>.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>Set on the transaction once an assertion passed every check: later refusals are about the request, not the client.</summary>
+    public const string AcceptedProperty = ".healthplatform_client_assertion_accepted";
+
+    private const string OpenIddictClaimPrefix = "oi_";
+
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
 
     // OpenIddict accepts an assertion up to its own clock skew past exp: remember the jti at least that long.
@@ -42,8 +48,17 @@ internal sealed partial class ClientAssertionReplay(
     {
         ArgumentNullException.ThrowIfNull(context);
         var assertion = context.ClientAssertionPrincipal!;
+        var raw = new JsonWebToken(context.ClientAssertion);
+        if (raw.Claims.Any(claim => claim.Type.StartsWith(OpenIddictClaimPrefix, StringComparison.Ordinal)))
+        {
+            // OpenIddict reads its private claims (oi_exp_dt, oi_aud…) in preference to the standard
+            // ones: an assertion carrying them could claim one expiry here and another to OpenIddict.
+            context.Reject(Errors.InvalidClient, "The client assertion carries reserved claims.");
+            return;
+        }
+
         var now = time.GetUtcNow();
-        var expires = assertion.GetExpirationDate();
+        DateTimeOffset? expires = raw.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Exp, out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
         if (expires is null || expires > now + settings.Value.ClientAssertionMaxLifetime + ClockSkew)
         {
             context.Reject(Errors.InvalidClient, $"The client assertion must expire within {settings.Value.ClientAssertionMaxLifetime.TotalMinutes:0} minutes.");
@@ -75,7 +90,10 @@ internal sealed partial class ClientAssertionReplay(
         if (!first)
         {
             context.Reject(Errors.InvalidClient, "The client assertion was already used (jti replay).");
+            return;
         }
+
+        context.Transaction.Properties[AcceptedProperty] = true;
     }
 
     // Hashed: a jti is the client's string, of any length and content.

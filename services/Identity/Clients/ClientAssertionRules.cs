@@ -14,8 +14,8 @@ namespace HealthPlatform.Identity.Clients;
 /// OpenIddict alone does not accept.
 /// </summary>
 /// <remarks>
-/// OpenIddict reads <c>typ: JWT</c> as an identity token; <see cref="PlainJwtAsAssertion"/> labels
-/// such an assertion as the client assertion it was validated as. That is safe because it was
+/// OpenIddict reads <c>typ: JWT</c> (or no <c>typ</c>) as an identity token; <see cref="PlainJwtAsAssertion"/>
+/// labels such an assertion as the client assertion it was validated as. That is safe because it was
 /// validated with the client's own keys, and its issuer and subject must both be that client.
 /// </remarks>
 internal sealed class ClientAssertionRules(IOptions<Server.AuthorizationServerOptions> settings) : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenContext>
@@ -66,7 +66,7 @@ internal sealed class ClientAssertionRules(IOptions<Server.AuthorizationServerOp
         public ValueTask HandleAsync(OpenIddictServerEvents.ValidateTokenContext context)
         {
             ArgumentNullException.ThrowIfNull(context);
-            if (ValidatesClientAssertion(context) && context.Principal is { } principal && principal.GetTokenType() == TokenTypeIdentifiers.IdentityToken)
+            if (ValidatesClientAssertion(context) && context.Principal is { } principal && principal.GetTokenType() != TokenTypeIdentifiers.Private.ClientAssertion)
             {
                 context.Principal = principal.SetTokenType(TokenTypeIdentifiers.Private.ClientAssertion);
             }

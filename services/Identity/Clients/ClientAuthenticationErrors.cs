@@ -4,25 +4,32 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace HealthPlatform.Identity.Clients;
 
 /// <summary>
-/// At the token endpoint, a client assertion OpenIddict refused as a token (<c>invalid_token</c>:
-/// wrong audience, bad signature) is a failed client authentication: answer <c>invalid_client</c>,
-/// the error RFC 6749 and RFC 7523 name, so clients and the audit trail see it as one.
+/// A request that authenticated with a client assertion and was refused before the assertion was
+/// accepted failed client authentication, whatever OpenIddict called it (<c>invalid_token</c> for
+/// a wrong audience, <c>invalid_grant</c> for an issuer that is not the client,
+/// <c>invalid_request</c> for malformed claims): answer <c>invalid_client</c>, the error RFC 6749
+/// and RFC 7523 name, at the token, introspection and revocation endpoints alike — so clients and
+/// the audit trail see one kind of failure.
 /// </summary>
-internal sealed class ClientAuthenticationErrors : IOpenIddictServerHandler<OpenIddictServerEvents.ApplyTokenResponseContext>
+internal sealed class ClientAuthenticationErrors<TContext> : IOpenIddictServerHandler<TContext>
+    where TContext : OpenIddictServerEvents.BaseRequestContext
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor
-        .CreateBuilder<OpenIddictServerEvents.ApplyTokenResponseContext>()
-        .UseSingletonHandler<ClientAuthenticationErrors>()
+        .CreateBuilder<TContext>()
+        .UseSingletonHandler<ClientAuthenticationErrors<TContext>>()
         .SetOrder(int.MinValue + 10_000)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
-    public ValueTask HandleAsync(OpenIddictServerEvents.ApplyTokenResponseContext context)
+    public ValueTask HandleAsync(TContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Response.Error == Errors.InvalidToken && !string.IsNullOrEmpty(context.Request?.ClientAssertion))
+        var response = context.Transaction.Response;
+        if (response is { Error: { } error } && error != Errors.ServerError
+            && !string.IsNullOrEmpty(context.Transaction.Request?.ClientAssertion)
+            && !context.Transaction.Properties.ContainsKey(ClientAssertionReplay.AcceptedProperty))
         {
-            context.Response.Error = Errors.InvalidClient;
+            response.Error = Errors.InvalidClient;
         }
 
         return ValueTask.CompletedTask;

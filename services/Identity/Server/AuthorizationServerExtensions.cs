@@ -86,7 +86,10 @@ public static class AuthorizationServerExtensions
                 // replayed) and client certificates (RFC 8705), which bind the tokens issued with them.
                 server.AddEventHandler(ClientAssertionRules.Descriptor);
                 server.AddEventHandler(ClientAssertionRules.PlainJwtAsAssertion.Descriptor);
-                server.AddEventHandler(ClientAuthenticationErrors.Descriptor);
+                server.AddEventHandler(ClientAuthenticationErrors<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
+                server.AddEventHandler(ClientAuthenticationErrors<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);
+                server.AddEventHandler(ClientAuthenticationErrors<OpenIddictServerEvents.ApplyRevocationResponseContext>.Descriptor);
+                server.AddEventHandler(ClientCertificatesOnMtlsListenerOnly.Descriptor);
                 server.AddEventHandler(ClientAssertionReplay.Descriptor);
                 server.Configure(options =>
                 {

@@ -52,10 +52,12 @@ internal static class ClientKeys
         Uri audience,
         TimeSpan? lifetime = null,
         string? jwtId = "",
-        string tokenType = "JWT")
+        string tokenType = "JWT",
+        string? issuer = null,
+        IDictionary<string, object>? extraClaims = null)
     {
         var now = DateTime.UtcNow;
-        var claims = new Dictionary<string, object> { ["sub"] = clientId };
+        var claims = new Dictionary<string, object>(extraClaims ?? new Dictionary<string, object>()) { ["sub"] = clientId };
         if (jwtId is not null)
         {
             claims["jti"] = jwtId.Length == 0 ? Guid.NewGuid().ToString("N") : jwtId;
@@ -63,7 +65,7 @@ internal static class ClientKeys
 
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = clientId,
+            Issuer = issuer ?? clientId,
             Audience = audience.AbsoluteUri,
             Claims = claims,
             IssuedAt = now,

@@ -65,6 +65,47 @@ public sealed class PrivateKeyJwtTests(PostgresServerFixture postgres, RedisServ
         Assert.Equal(ClientId, new JsonWebToken(await IdentityServerHost.AccessTokenOfAsync(response)).Subject);
     }
 
+    [Theory]
+    [InlineData("jwt")]
+    [InlineData("application/client-authentication+jwt")]
+    public async Task AnAssertionTypedAsSmartClientsDo_ForTheMtlsTokenUrl_IsAccepted(string tokenType)
+    {
+        using var response = await RequestTokenAsync(ClientKeys.Assertion(
+            _es384, SecurityAlgorithms.EcdsaSha384, ClientId, _host.MtlsTokenEndpoint, tokenType: tokenType));
+
+        Assert.Equal(ClientId, new JsonWebToken(await IdentityServerHost.AccessTokenOfAsync(response)).Subject);
+    }
+
+    [Fact]
+    public async Task TheSameJti_FromTwoClients_IsNotAReplay()
+    {
+        var other = ClientKeys.EcKey(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        await _host.RegisterAsync(new OpenIddictApplicationDescriptor
+        {
+            ClientId = "backend-job-other",
+            ClientType = ClientTypes.Confidential,
+            JsonWebKeySet = new JsonWebKeySet { Keys = { ClientKeys.PublicJwk(other) } },
+            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials, Permissions.Prefixes.Scope + Scope },
+        });
+        const string SharedJti = "batch-2026-11-28";
+
+        using var first = await RequestTokenAsync(ClientKeys.Assertion(_es384, SecurityAlgorithms.EcdsaSha384, ClientId, _host.TokenEndpoint, jwtId: SharedJti));
+        using var second = await RequestTokenAsync(ClientKeys.Assertion(other, SecurityAlgorithms.EcdsaSha384, "backend-job-other", _host.TokenEndpoint, jwtId: SharedJti));
+
+        await IdentityServerHost.AccessTokenOfAsync(first);
+        await IdentityServerHost.AccessTokenOfAsync(second);
+    }
+
+    [Fact]
+    public async Task AnAssertionCarryingOpenIddictsPrivateExpiry_IsRefused() =>
+        await AssertRefusedAsync(ClientKeys.Assertion(
+            _es384, SecurityAlgorithms.EcdsaSha384, ClientId, _host.TokenEndpoint,
+            extraClaims: new Dictionary<string, object> { ["oi_exp_dt"] = DateTimeOffset.UtcNow.AddDays(1).ToString("r", System.Globalization.CultureInfo.InvariantCulture) }));
+
+    [Fact]
+    public async Task AnAssertionWhoseIssuerIsNotTheClient_IsInvalidClient() =>
+        await AssertRefusedAsync(ClientKeys.Assertion(_es384, SecurityAlgorithms.EcdsaSha384, ClientId, _host.TokenEndpoint, issuer: "someone-else"));
+
     [Fact]
     public async Task AReplayedAssertion_IsInvalidClient_AndAudited()
     {
