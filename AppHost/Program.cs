@@ -22,7 +22,7 @@ var auditDb = infrastructure.AddServiceDatabase(ResourceNames.AuditDatabase);
 var pki = builder.AddDevelopmentPki(
     [ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent, ResourceNames.KeyManagement, ResourceNames.Audit]);
 
-builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001), pki)
+var identity = builder.AddPlatformService<Projects.HealthPlatform_Identity>(ResourceNames.Identity, new ServicePorts(Public: 5001, Internal: 6001, Management: 7001), pki)
     .WithInfrastructure(identityDb, infrastructure)
     .WithAuthorizationServer(pki);
 
@@ -37,6 +37,9 @@ var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManage
 
 var audit = builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005), pki)
     .WithInfrastructure(auditDb, infrastructure);
+
+// The FHIR bases a SMART app may name as `aud` when it asks the identity service for a token.
+identity.WithFhirBases(records, consent, audit);
 
 // Who calls whom over mTLS (service discovery of the internal endpoints).
 records.WithReference(consent).WithReference(keyManagement);

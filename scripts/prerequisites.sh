@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the servers the local run mode (and the tests) start are installed:
-# PostgreSQL, Redis and RabbitMQ from the Debian/Ubuntu packages. Installs the missing ones
+# PostgreSQL, Redis and RabbitMQ from the Debian/Ubuntu packages (and curl, for the README's examples). Installs the missing ones
 # when it can (root, or passwordless sudo); otherwise prints the exact command and fails.
 set -euo pipefail
 
@@ -9,6 +9,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null 2>&1; } || missing+=(rabbitmq-server)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+# The tests run the README's curl command.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

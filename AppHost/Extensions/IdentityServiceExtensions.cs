@@ -11,7 +11,8 @@ internal static class IdentityServiceExtensions
     public const int MtlsPort = 5011;
 
     /// <summary>
-    /// The identity service's issuer (its public endpoint), its mTLS listener and, DEV ONLY, the key that protects its
+    /// The identity service's issuer (its public endpoint), its mTLS listener, where the demo
+    /// clients' credentials go (DEV ONLY, <c>.dev/clients</c>) and, DEV ONLY, the key that protects its
     /// signing keys at rest: generated once into the development folder (owner-only, never
     /// committed) and kept, because the database keeps the keys it encrypted. Elsewhere mount it as
     /// a secret (<c>Identity__SigningKeys__ProtectionKey</c>).
@@ -37,6 +38,22 @@ internal static class IdentityServiceExtensions
         return identity
             .WithEnvironment("Identity__Issuer", identity.GetEndpoint(ResourceNames.Endpoints.Public))
             .WithEnvironment("Identity__MtlsBaseUri", identity.GetEndpoint(ResourceNames.Endpoints.Mtls))
+            // The demo clients' generated secret and key, beside the development PKI (never in git).
+            .WithEnvironment("Identity__DevelopmentSeed__Directory", Path.Combine(Path.GetDirectoryName(pki.RootDirectory)!, "clients"))
+            .WithEnvironment("Identity__DevelopmentSeed__PkiDirectory", pki.RootDirectory)
             .WithEnvironment("Identity__SigningKeys__ProtectionKey", File.ReadAllText(keyFile).Trim());
+    }
+
+    /// <summary>The FHIR base URLs (<c>{public endpoint}/fhir</c>) SMART apps may name as <c>aud</c>.</summary>
+    public static IResourceBuilder<ProjectResource> WithFhirBases(this IResourceBuilder<ProjectResource> identity, params IResourceBuilder<ProjectResource>[] fhirServices)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        for (var i = 0; i < fhirServices.Length; i++)
+        {
+            var endpoint = fhirServices[i].GetEndpoint(ResourceNames.Endpoints.Public);
+            identity.WithEnvironment($"Identity__FhirBaseUrls__{i}", ReferenceExpression.Create($"{endpoint}/fhir"));
+        }
+
+        return identity;
     }
 }

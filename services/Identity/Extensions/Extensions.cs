@@ -1,4 +1,5 @@
 using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.Identity.Seed;
 using HealthPlatform.Identity.Server;
 using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults;
@@ -19,6 +20,7 @@ public static class Extensions
         builder.AddAuditOutbox<IdentityDbContext>();
         builder.AddPlatformUsers();
         builder.AddAuthorizationServer();
+        builder.AddDevelopmentSeed();
         return builder;
     }
 

@@ -34,16 +34,26 @@ public sealed class IdentityTests(PlatformFixture fixture) : IDisposable
         using var client = _clients.Create();
         using var discovery = JsonDocument.Parse(await client.GetStringAsync(new Uri(identity, "/.well-known/openid-configuration")));
         var alias = new Uri(discovery.RootElement.GetProperty("mtls_endpoint_aliases").GetProperty("token_endpoint").GetString()!);
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = "not-registered" });
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "records-service",
+            ["scope"] = "system/Consent.rs",
+        });
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync(alias, form));
         using var certificate = _clients.Certificate(ResourceNames.Records);
         using var withCertificate = _clients.Create(certificate);
         using var response = await withCertificate.PostAsync(alias, form);
 
+        // The seeded demo client (Development) authenticates with the dev PKI's records certificate.
         Assert.Equal(new Uri(mtls, "/connect/token"), alias);
-        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("invalid_client", error.RootElement.GetProperty("error").GetString());
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using var token = JsonDocument.Parse(body);
+        var payload = token.RootElement.GetProperty("access_token").GetString()!.Split('.')[1];
+        using var claims = JsonDocument.Parse(Convert.FromBase64String(payload.Replace('-', '+').Replace('_', '/').PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=')));
+        Assert.True(claims.RootElement.GetProperty("cnf").TryGetProperty("x5t#S256", out _));
     }
 
     public void Dispose() => _clients.Dispose();

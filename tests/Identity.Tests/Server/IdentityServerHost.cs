@@ -47,12 +47,18 @@ public sealed class IdentityServerHost : IAsyncDisposable
     /// <summary>The stand-in records service's FHIR base URL: the one SMART <c>aud</c> the identity service accepts.</summary>
     public Uri RecordsFhirBase => new(Records.Public, "/fhir");
 
-    public static async Task<IdentityServerHost> StartAsync(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
+    public static async Task<IdentityServerHost> StartAsync(
+        PostgresServerFixture postgres,
+        RedisServerFixture redis,
+        RabbitMqServerFixture broker,
+        string environment = "Production",
+        Func<IdentityServerHost, IDictionary<string, string?>>? settings = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var host = new IdentityServerHost(new TestPki(ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent));
         try
         {
-            await host.StartIdentityAsync(await postgres.CreateDatabaseAsync(), redis, broker);
+            await host.StartIdentityAsync(await postgres.CreateDatabaseAsync(), redis, broker, environment, settings?.Invoke(host), configure);
             await host.StartRecordsAsync();
             return host;
         }
@@ -123,9 +129,10 @@ public sealed class IdentityServerHost : IAsyncDisposable
         Pki.Dispose();
     }
 
-    private async Task StartIdentityAsync(string database, RedisServerFixture redis, RabbitMqServerFixture broker)
+    private async Task StartIdentityAsync(
+        string database, RedisServerFixture redis, RabbitMqServerFixture broker, string environment, IDictionary<string, string?>? extra, Action<WebApplicationBuilder>? configure)
     {
-        var builder = Identity.CreateBuilder(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:identitydb"] = database,
             ["ConnectionStrings:redis"] = redis.ConnectionString,
@@ -136,7 +143,14 @@ public sealed class IdentityServerHost : IAsyncDisposable
             ["Identity:FhirBaseUrls:0"] = RecordsFhirBase.AbsoluteUri,
             ["Identity:SigningKeys:ProtectionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["RateLimiting:Policies:strict:PermitLimit"] = "1000",
-        });
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var builder = Identity.CreateBuilder(settings, environment);
+        configure?.Invoke(builder);
         builder.AddIdentityServices();
         var identity = builder.Build();
         identity.MapDefaultEndpoints();

@@ -1,0 +1,47 @@
+namespace HealthPlatform.Identity.Seed;
+
+/// <summary>
+/// DEV ONLY (section <c>Identity:DevelopmentSeed</c>): the demo clients registered at start in
+/// Development. Their credentials are generated into <see cref="Directory"/> (owner-only files,
+/// outside git), never taken from configuration.
+/// </summary>
+public sealed class DevelopmentSeedOptions
+{
+    public const string SectionName = "Identity:DevelopmentSeed";
+
+    /// <summary>Where generated client secrets and keys are kept (the AppHost's <c>.dev/clients</c>).</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>The development PKI's folder: <c>tls_client_auth</c> clients register their certificate's key from it.</summary>
+    public string? PkiDirectory { get; set; }
+
+    public Dictionary<string, SeedClient> Clients { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>How a client authenticates at the token endpoint.</summary>
+public enum SeedClientAuthentication
+{
+    /// <summary>A public client (browser or native app): no credential, PKCE instead.</summary>
+    None = 1,
+    ClientSecret,
+    PrivateKeyJwt,
+    TlsClientAuth,
+}
+
+public sealed class SeedClient
+{
+    public SeedClientAuthentication Authentication { get; set; } = SeedClientAuthentication.None;
+
+    /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>.</summary>
+    public List<string> GrantTypes { get; } = [];
+
+    public List<Uri> RedirectUris { get; } = [];
+
+    public List<Uri> PostLogoutRedirectUris { get; } = [];
+
+    /// <summary>The client's allowance: SMART scopes it may request.</summary>
+    public List<string> Scopes { get; } = [];
+
+    /// <summary>For <see cref="SeedClientAuthentication.TlsClientAuth"/>: the development PKI identity whose certificate it presents.</summary>
+    public string? CertificateIdentity { get; set; }
+}
