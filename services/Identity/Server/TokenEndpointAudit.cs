@@ -9,7 +9,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace HealthPlatform.Identity.Server;
 
 /// <summary>
-/// Audits what the token, introspection and revocation endpoints answer, as the response goes
+/// Audits what the authorization, token, introspection and revocation endpoints answer, as the response goes
 /// out: a token issued (client, user, token id, expiry — never the token), a token refused (with
 /// the client the request named, as the target), and a client that failed to authenticate. Events
 /// are handed to the security-event writer once the response has been sent.
@@ -36,7 +36,7 @@ internal sealed partial class TokenEndpointAudit<TContext>(IAuditTrail trail, IS
         var kind = (response.Error, context.EndpointType) switch
         {
             (Errors.InvalidClient, _) => SecurityEventKind.AuthenticationFailed,
-            (not null, OpenIddictServerEndpointType.Token) => SecurityEventKind.TokenRefused,
+            (not null, OpenIddictServerEndpointType.Token or OpenIddictServerEndpointType.Authorization) => SecurityEventKind.TokenRefused,
             (null, OpenIddictServerEndpointType.Token) when response.AccessToken is not null => SecurityEventKind.TokenIssued,
             _ => (SecurityEventKind?)null,
         };

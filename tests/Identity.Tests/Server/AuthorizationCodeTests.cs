@@ -156,8 +156,9 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
     [Theory]
     [InlineData("https://fhir.elsewhere.example/fhir")]
     [InlineData(null)]
-    public async Task AnAudThatIsNotOurFhirBase_OrNoAudWithResourceScopes_IsRefused(string? aud)
+    public async Task AnAudThatIsNotOurFhirBase_OrNoAudWithResourceScopes_IsRefused_AndAudited(string? aud)
     {
+        await _audit.PurgeAsync();
         var parameters = AuthorizationParameters(Browser.Pkce().Challenge);
         parameters["aud"] = aud;
 
@@ -166,6 +167,21 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
         var (error, description) = await Browser.AuthorizationErrorAsync(response, RedirectUri);
         Assert.Equal("invalid_request", error);
         Assert.Contains("aud", description, StringComparison.Ordinal);
+        var refused = await _audit.WaitForAsync<SecurityEventRecorded>(recorded => recorded.Kind == SecurityEventKind.TokenRefused);
+        Assert.Equal(PublicClient, refused.TargetClientId);
+        Assert.Equal(AuditOutcome.Denied, refused.Outcome);
+    }
+
+    [Fact]
+    public async Task Discovery_OffersS256Only_AndNoImplicitOrPasswordGrant()
+    {
+        using var document = JsonDocument.Parse(await _browser.Client.GetStringAsync(new Uri(_host.Identity.Public, "/.well-known/openid-configuration")));
+        var root = document.RootElement;
+
+        Assert.Equal(["S256"], root.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(method => method.GetString()));
+        var grants = root.GetProperty("grant_types_supported").EnumerateArray().Select(grant => grant.GetString()).ToList();
+        Assert.Equal(["authorization_code", "client_credentials", "refresh_token"], grants.Order());
+        Assert.Equal(["code"], root.GetProperty("response_types_supported").EnumerateArray().Select(type => type.GetString()));
     }
 
     [Fact]
