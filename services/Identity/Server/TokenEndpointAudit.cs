@@ -11,7 +11,7 @@ namespace HealthPlatform.Identity.Server;
 /// <summary>
 /// Audits what the authorization, token, introspection and revocation endpoints answer, as the response goes
 /// out: a token issued (client, user, token id, expiry — never the token), a token refused (with
-/// the client the request named, as the target), and a client that failed to authenticate. Events
+/// the client the request named, as the target), a token revoked, and a client that failed to authenticate. Events
 /// are handed to the security-event writer once the response has been sent.
 /// </summary>
 internal sealed partial class TokenEndpointAudit<TContext>(IAuditTrail trail, ISecurityEventWriter writer, ILogger<TokenEndpointAudit<TContext>> logger) : IOpenIddictServerHandler<TContext>
@@ -38,6 +38,7 @@ internal sealed partial class TokenEndpointAudit<TContext>(IAuditTrail trail, IS
             (Errors.InvalidClient, _) => SecurityEventKind.AuthenticationFailed,
             (not null, OpenIddictServerEndpointType.Token or OpenIddictServerEndpointType.Authorization) => SecurityEventKind.TokenRefused,
             (null, OpenIddictServerEndpointType.Token) when response.AccessToken is not null => SecurityEventKind.TokenIssued,
+            (null, OpenIddictServerEndpointType.Revocation) => SecurityEventKind.TokenRevoked,
             _ => (SecurityEventKind?)null,
         };
         if (kind is null)
@@ -59,7 +60,9 @@ internal sealed partial class TokenEndpointAudit<TContext>(IAuditTrail trail, IS
         SecurityEventRecorded Describe(SecurityEventKind kind, OpenIddictResponse response, HttpContext? http)
         {
             var issued = kind == SecurityEventKind.TokenIssued ? new JsonWebToken(response.AccessToken) : null;
-            var issuedTo = Identifier(issued?.GetClaim(Claims.ClientId)?.Value);
+            var requestedBy = Identifier(context.Transaction.Request?.ClientId);
+            // A revocation is answered only once the client has authenticated.
+            var issuedTo = kind == SecurityEventKind.TokenRevoked ? requestedBy : Identifier(issued?.GetClaim(Claims.ClientId)?.Value);
             var user = Identifier(issued?.Subject) is { } subject && subject != issuedTo ? subject : null;
             return new SecurityEventRecorded
             {
@@ -69,7 +72,7 @@ internal sealed partial class TokenEndpointAudit<TContext>(IAuditTrail trail, IS
                 Actor = new AuditActor { ClientId = issuedTo, UserId = user, NetworkAddress = AuditActors.AddressOf(http?.Connection.RemoteIpAddress) },
                 Outcome = response.Error is Errors.ServerError or Errors.TemporarilyUnavailable ? AuditOutcome.Failed
                     : response.Error is null ? AuditOutcome.Success : AuditOutcome.Denied,
-                TargetClientId = issuedTo ?? Identifier(context.Transaction.Request?.ClientId),
+                TargetClientId = issuedTo ?? requestedBy,
                 TokenId = Identifier(issued?.Id),
                 ValidUntil = issued is null ? null : new DateTimeOffset(issued.ValidTo, TimeSpan.Zero),
             };

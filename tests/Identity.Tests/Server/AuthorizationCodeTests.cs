@@ -54,6 +54,7 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
             if (secret is not null)
             {
                 client.Permissions.Add(Permissions.Endpoints.Introspection);
+                client.Permissions.Add(Permissions.Endpoints.Revocation);
             }
 
             foreach (var scope in Scope.Split(' '))
@@ -64,7 +65,7 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
             await _host.RegisterAsync(client);
         }
 
-        await _host.CreateUserAsync(PatientUser, Password, PatientId, fhirUser: "Patient/" + PatientId);
+        await _host.CreateUserAsync(PatientUser, Password, PatientId, fhirUser: "Patient/" + PatientId, role: "patient");
         await _host.CreateUserAsync("nobody.test", Password);
     }
 
@@ -90,6 +91,7 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
         Assert.Equal(PatientId, accessToken.GetClaim("patient").Value);
         Assert.Equal("Patient/" + PatientId, accessToken.GetClaim("fhirUser").Value);
         Assert.Equal("pwd", accessToken.GetClaim("amr").Value);
+        Assert.Equal("patient", accessToken.GetClaim("role").Value);
         Assert.Equal(PublicClient, accessToken.GetClaim("client_id").Value);
         var idToken = new JsonWebToken(body.GetProperty("id_token").GetString());
         Assert.Equal(accessToken.Subject, idToken.Subject);
@@ -255,6 +257,45 @@ public sealed class AuthorizationCodeTests(PostgresServerFixture postgres, Redis
 
         Assert.Equal("invalid_grant", await IdentityServerHost.ErrorOfAsync(reused));
         Assert.Equal("invalid_grant", await IdentityServerHost.ErrorOfAsync(afterReuse));
+    }
+
+    [Fact]
+    public async Task ARevokedRefreshToken_CannotBeUsed_AndTheRevocationIsAudited()
+    {
+        var (verifier, challenge) = Browser.Pkce();
+        var code = await SignInForCodeAsync(challenge, ConfidentialClient);
+        using var tokens = await _host.RequestTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.AuthorizationCode,
+            ["code"] = code,
+            ["code_verifier"] = verifier,
+            ["redirect_uri"] = RedirectUri.AbsoluteUri,
+            ["client_id"] = ConfidentialClient,
+            ["client_secret"] = ConfidentialSecret,
+        });
+        var refreshToken = (await BodyAsync(tokens)).GetProperty("refresh_token").GetString()!;
+        await _audit.PurgeAsync();
+
+        using var revoke = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = refreshToken,
+            ["token_type_hint"] = "refresh_token",
+            ["client_id"] = ConfidentialClient,
+            ["client_secret"] = ConfidentialSecret,
+        });
+        using var revoked = await _browser.Client.PostAsync(IdentityEndpoints.At(_host.Identity.Public, IdentityEndpoints.Revocation), revoke);
+        using var refresh = await _host.RequestTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.RefreshToken,
+            ["refresh_token"] = refreshToken,
+            ["client_id"] = ConfidentialClient,
+            ["client_secret"] = ConfidentialSecret,
+        });
+
+        Assert.True(revoked.StatusCode == HttpStatusCode.OK, await revoked.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_grant", await IdentityServerHost.ErrorOfAsync(refresh));
+        var audited = await _audit.WaitForAsync<SecurityEventRecorded>(recorded => recorded.Kind == SecurityEventKind.TokenRevoked);
+        Assert.Equal(ConfidentialClient, audited.Actor.ClientId);
     }
 
     [Fact]

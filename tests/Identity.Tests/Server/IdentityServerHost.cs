@@ -76,13 +76,24 @@ public sealed class IdentityServerHost : IAsyncDisposable
     }
 
     /// <summary>Creates a user with a password (and, for a patient, their own Patient id as launch context).</summary>
-    public async Task<PlatformUser> CreateUserAsync(string userName, string password, string? patientId = null, string? fhirUser = null)
+    public async Task<PlatformUser> CreateUserAsync(string userName, string password, string? patientId = null, string? fhirUser = null, string? role = null)
     {
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
         var user = new PlatformUser { UserName = userName, PatientId = patientId, FhirUser = fhirUser };
         var created = await users.CreateAsync(user, password);
         Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(error => error.Description)));
+        if (role is not null)
+        {
+            var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Assert.True((await roles.CreateAsync(new IdentityRole(role))).Succeeded);
+            }
+
+            Assert.True((await users.AddToRoleAsync(user, role)).Succeeded);
+        }
+
         return user;
     }
 
