@@ -118,11 +118,15 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
         using var response = await _http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
 
-        // Each service exports in its own batches: wait until all three parts of the trace are in.
+        // Each service exports in its own batches, and a consumer's receive span ends (and is exported)
+        // after the process span inside it: wait until all three parts are in and every consumer
+        // span's chain of parents is complete, up to a span of another trace part or the root.
         var spans = await fixture.Telemetry.WaitForAsync(
             all => all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Records && s.Kind == ReceivedSpan.KindServer)
                 && all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Records && s.Kind == ReceivedSpan.KindProducer)
-                && all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Audit && s.Kind == ReceivedSpan.KindConsumer),
+                && all.Any(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Audit && s.Kind == ReceivedSpan.KindConsumer)
+                && all.Where(s => s.TraceId == traceId && s.ServiceName == ResourceNames.Audit && s.Kind == ReceivedSpan.KindConsumer)
+                    .All(consumer => ParentsArrived(consumer, [.. all.Where(s => s.TraceId == traceId)], callerSpanId)),
             TimeSpan.FromSeconds(60));
         var trace = spans.Where(s => s.TraceId == traceId).ToList();
 
@@ -137,6 +141,22 @@ public sealed class PlatformTests(PlatformFixture fixture) : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>Whether every parent of <paramref name="span"/> up to the caller's span has been received.</summary>
+    private static bool ParentsArrived(ReceivedSpan span, IReadOnlyList<ReceivedSpan> trace, string callerSpanId)
+    {
+        for (var current = span; current.ParentSpanId is { } parent && parent != callerSpanId;)
+        {
+            if (trace.FirstOrDefault(s => s.SpanId == parent) is not { } next)
+            {
+                return false;
+            }
+
+            current = next;
+        }
+
+        return true;
+    }
 
     private static bool IsDescendant(ReceivedSpan span, ReceivedSpan ancestor, IReadOnlyList<ReceivedSpan> trace)
     {
