@@ -53,7 +53,11 @@ public sealed class TestPki : IDisposable
     }
 
     /// <summary>An HttpClient that trusts only this CA and presents <paramref name="clientCertificate"/> if given.</summary>
-    public HttpClient CreateClient(X509Certificate2? clientCertificate = null)
+    public HttpClient CreateClient(X509Certificate2? clientCertificate = null) =>
+        new(CreateHandler(clientCertificate)) { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>The handler of <see cref="CreateClient"/>, for callers that set more (cookies, redirects).</summary>
+    public SocketsHttpHandler CreateHandler(X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
@@ -67,7 +71,7 @@ public sealed class TestPki : IDisposable
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
 
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        return handler;
     }
 
     public void Dispose()

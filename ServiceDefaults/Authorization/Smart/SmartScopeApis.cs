@@ -34,4 +34,15 @@ public static class SmartScopeApis
             _ => [],
         };
     }
+
+    /// <summary>The audiences of a token granting <paramref name="scopes"/> (as written; unparsable ones reach nothing), each once.</summary>
+    public static IReadOnlyList<string> AudiencesFor(IEnumerable<string> scopes)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        return [.. scopes
+            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
+            .OfType<SmartScope>()
+            .SelectMany(AudiencesFor)
+            .Distinct(StringComparer.Ordinal)];
+    }
 }

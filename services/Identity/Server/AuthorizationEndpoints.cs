@@ -73,11 +73,7 @@ public static class AuthorizationEndpoints
         }
 
         identity.SetScopes(scopes);
-        identity.SetResources(scopes
-            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
-            .OfType<SmartScope>()
-            .SelectMany(SmartScopeApis.AudiencesFor)
-            .Distinct(StringComparer.Ordinal));
+        identity.SetResources(SmartScopeApis.AudiencesFor(scopes));
         identity.SetDestinations(claim => DestinationsOf(claim, scopes));
         return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }

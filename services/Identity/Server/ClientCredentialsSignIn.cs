@@ -22,11 +22,7 @@ internal sealed class ClientCredentialsSignIn : IOpenIddictServerHandler<OpenIdd
         }
 
         var scopes = context.Request.GetScopes();
-        var audiences = scopes
-            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
-            .OfType<SmartScope>()
-            .SelectMany(SmartScopeApis.AudiencesFor)
-            .Distinct(StringComparer.Ordinal);
+        var audiences = SmartScopeApis.AudiencesFor(scopes);
 
         var identity = new ClaimsIdentity(authenticationType: "client_credentials", nameType: Claims.Subject, roleType: Claims.Role);
         identity.SetClaim(Claims.Subject, context.ClientId);

@@ -20,13 +20,10 @@ public sealed partial class Browser : IDisposable
     public Browser(IdentityServerHost host)
     {
         _host = host;
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() };
-        handler.SslOptions.CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
-        {
-            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-            CustomTrustStore = { host.Pki.Authority },
-        };
+        var handler = host.Pki.CreateHandler();
+        handler.AllowAutoRedirect = false;
+        handler.UseCookies = true;
+        handler.CookieContainer = new CookieContainer();
         _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
