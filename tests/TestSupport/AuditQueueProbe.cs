@@ -81,7 +81,12 @@ public sealed class AuditQueueProbe(RabbitMqServerFixture broker)
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
-            _taken.AddRange((await DrainAsync()).Select(received => received.Event));
+            if (await CountAsync() is not null)
+            {
+                // (Not declared until the first event is sent.)
+                _taken.AddRange((await DrainAsync()).Select(received => received.Event));
+            }
+
             if (_taken.OfType<TEvent>().FirstOrDefault(match) is { } found)
             {
                 _taken.Remove(found);

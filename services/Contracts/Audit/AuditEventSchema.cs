@@ -13,6 +13,9 @@ public static partial class AuditEventSchema
 {
     private const int MaxIds = 1000;
 
+    /// <summary>A stated reason is a sentence, not a document.</summary>
+    public const int MaxReasonLength = 500;
+
     public static IReadOnlyList<string> Validate(AuditEvent? auditEvent)
     {
         var problems = new List<string>();
@@ -69,6 +72,8 @@ public static partial class AuditEventSchema
                 CheckIdentifier(security.TargetClientId, nameof(security.TargetClientId), problems);
                 CheckIdentifier(security.TokenId, nameof(security.TokenId), problems);
                 CheckRole(security.Role, nameof(security.Role), problems);
+                Check(security.Reason is null || (security.Reason.Length <= MaxReasonLength && !security.Reason.Any(char.IsControl)),
+                    $"{nameof(security.Reason)} must be at most {MaxReasonLength} characters without control characters.", problems);
                 break;
             case KeyOperationPerformed key:
                 CheckActor(key.Actor, problems);

@@ -23,6 +23,32 @@ public enum SecurityEventKind
 
     /// <summary>A request answered 429.</summary>
     RequestRateLimited,
+
+    /// <summary>A user confirmed a new authenticator (and received recovery codes).</summary>
+    MfaEnrolled,
+
+    /// <summary>A user signed in with a recovery code instead of an authenticator code.</summary>
+    RecoveryCodeUsed,
+
+    SignedOut,
+
+    /// <summary>A user approved (or, with outcome Denied, refused) a third-party app's requested scopes.</summary>
+    AppAuthorized,
+
+    UserCreated,
+    UserUpdated,
+    UserDisabled,
+    UserEnabled,
+    ClientUpdated,
+
+    /// <summary>A Business Associate Agreement was recorded for a client.</summary>
+    AgreementRecorded,
+
+    RoleGranted,
+    RoleRemoved,
+
+    /// <summary>Every token of a user or a client revoked at once (containment).</summary>
+    AccessRevoked,
 }
 
 /// <summary>The request a security event is about: its route template, never the raw URL and its query.</summary>
@@ -72,4 +98,10 @@ public sealed record SecurityEventRecorded : AuditEvent
 
     /// <summary>Until when an elevation or token is valid.</summary>
     public DateTimeOffset? ValidUntil { get; init; }
+
+    /// <summary>
+    /// Why, in the actor's words where the action asks for one (an elevation's stated reason, a
+    /// revocation's cause); never patient data.
+    /// </summary>
+    public string? Reason { get; init; }
 }

@@ -28,7 +28,7 @@ public static class Extensions
     public static WebApplication MapIdentityEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapLogin();
+        app.MapAccountPages();
         app.MapAuthorizationEndpoints();
         return app;
     }

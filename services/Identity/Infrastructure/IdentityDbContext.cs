@@ -1,14 +1,18 @@
 using HealthPlatform.Identity.SigningKeys;
 using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults.Audit.Outbox;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.Identity.Infrastructure;
 
 /// <summary>The identity service's own database (users, clients, tokens, signing keys); no other service can reach it.</summary>
 public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> options)
-    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<PlatformUser>(options)
+    : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityDbContext<PlatformUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>The Data Protection key ring every replica shares; each key encrypted (see <see cref="KeyRingProtection"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

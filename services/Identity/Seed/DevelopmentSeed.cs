@@ -2,6 +2,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using HealthPlatform.Identity.Clients;
 using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.Identity.Users;
+using HealthPlatform.ServiceDefaults.Authorization;
+using Microsoft.AspNetCore.Identity;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
@@ -12,7 +15,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace HealthPlatform.Identity.Seed;
 
 /// <summary>
-/// DEV ONLY: registers (or brings up to date) the demo clients of <see cref="DevelopmentSeedOptions"/>
+/// DEV ONLY: registers (or brings up to date) the demo clients and users of <see cref="DevelopmentSeedOptions"/>
 /// once the database is migrated. A confidential client's secret and a <c>private_key_jwt</c>
 /// client's key are generated on first use into the development folder and kept, so the README's
 /// snippets work across restarts.
@@ -48,7 +51,8 @@ public sealed partial class DevelopmentSeed(
                 }
             }
 
-            LogSeeded(logger, options.Value.Clients.Count);
+            await SeedUsersAsync(scope.ServiceProvider, stoppingToken);
+            LogSeeded(logger, options.Value.Clients.Count, options.Value.Users.Count);
             _completed.TrySetResult();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -123,22 +127,29 @@ public sealed partial class DevelopmentSeed(
         var path = Path.Combine(Folder(options.Value.Directory, "Directory"), fileName);
         if (!File.Exists(path))
         {
-            var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (OperatingSystem.IsWindows())
-            {
-                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            }
-            else
-            {
-                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using var writer = new StreamWriter(path, file);
-            writer.Write(create());
+            WriteCredential(fileName, create());
         }
 
         return File.ReadAllText(path).Trim();
+    }
+
+    /// <summary>Writes (or replaces) an owner-only file in the credentials folder.</summary>
+    private void WriteCredential(string fileName, string content)
+    {
+        var path = Path.Combine(Folder(options.Value.Directory, "Directory"), fileName);
+        var file = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, file);
+        writer.Write(content);
     }
 
     private static string Folder(string? configured, string setting) =>
@@ -159,8 +170,76 @@ public sealed partial class DevelopmentSeed(
         return jwk;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Development seed: {Count} demo client(s) registered.")]
-    private static partial void LogSeeded(ILogger logger, int count);
+    /// <summary>
+    /// Creates the demo users that are missing, with the shared generated password, their role and
+    /// patient link; an MFA user gets an authenticator whose key (and recovery codes) are kept in
+    /// the credentials folder, so <c>scripts/totp.cs</c> can show the current code. Existing users
+    /// keep their password and authenticator.
+    /// </summary>
+    private async Task SeedUsersAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (options.Value.Users.Count == 0)
+        {
+            return;
+        }
+
+        var users = services.GetRequiredService<UserManager<PlatformUser>>();
+        var roles = services.GetRequiredService<RoleManager<IdentityRole>>();
+        var password = Credential(DevelopmentSeedOptions.PasswordFile, () => "Demo-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9)).ToLowerInvariant() + "-Pw9");
+        foreach (var (userName, seed) in options.Value.Users)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (seed.Role is not { } role || !PlatformRoles.All.Contains(role))
+            {
+                throw new InvalidOperationException($"Seed user {userName}: Role must be one of {string.Join(", ", PlatformRoles.All)}.");
+            }
+
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Succeeded(await roles.CreateAsync(new IdentityRole(role)), userName);
+            }
+
+            var user = await users.FindByNameAsync(userName);
+            if (user is null)
+            {
+                user = new PlatformUser { UserName = userName, PatientId = seed.PatientId, FhirUser = seed.FhirUser };
+                Succeeded(await users.CreateAsync(user, password), userName);
+            }
+            else if (user.PatientId != seed.PatientId || user.FhirUser != seed.FhirUser)
+            {
+                user.PatientId = seed.PatientId;
+                user.FhirUser = seed.FhirUser;
+                Succeeded(await users.UpdateAsync(user), userName);
+            }
+
+            if (!await users.IsInRoleAsync(user, role))
+            {
+                Succeeded(await users.AddToRoleAsync(user, role), userName);
+            }
+
+            if (seed.Mfa && !user.TwoFactorEnabled)
+            {
+                // The key in the file (kept across database resets), or a new one.
+                var key = Credential(DevelopmentSeedOptions.AuthenticatorFile(userName), () => users.GenerateNewAuthenticatorKey());
+                var keys = (IUserAuthenticatorKeyStore<PlatformUser>)services.GetRequiredService<IUserStore<PlatformUser>>();
+                await keys.SetAuthenticatorKeyAsync(user, key, cancellationToken);
+                Succeeded(await users.SetTwoFactorEnabledAsync(user, true), userName);
+                var codes = await users.GenerateNewTwoFactorRecoveryCodesAsync(user, MfaEnrolmentEndpoints.RecoveryCodeCount) ?? [];
+                WriteCredential(DevelopmentSeedOptions.RecoveryCodesFile(userName), string.Join('\n', codes) + "\n");
+            }
+        }
+    }
+
+    private static void Succeeded(IdentityResult result, string userName)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Seed user {userName}: {string.Join("; ", result.Errors.Select(error => error.Description))}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Development seed: {Clients} demo client(s) and {Users} demo user(s) registered.")]
+    private static partial void LogSeeded(ILogger logger, int clients, int users);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Development seed failed ({Error}): {Message}")]
     private static partial void LogFailed(ILogger logger, string error, string message);

@@ -16,6 +16,33 @@ public sealed class DevelopmentSeedOptions
     public string? PkiDirectory { get; set; }
 
     public Dictionary<string, SeedClient> Clients { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Demo users by user name; all share one generated password (<see cref="PasswordFile"/>).</summary>
+    public Dictionary<string, SeedUser> Users { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The demo users' password file in <see cref="Directory"/>.</summary>
+    public const string PasswordFile = "demo-users.password";
+
+    /// <summary>An MFA demo user's authenticator key (base32) in <see cref="Directory"/>: <c>{user}.authenticator</c>.</summary>
+    public static string AuthenticatorFile(string userName) => userName + ".authenticator";
+
+    /// <summary>An MFA demo user's recovery codes in <see cref="Directory"/>: <c>{user}.recovery-codes</c>.</summary>
+    public static string RecoveryCodesFile(string userName) => userName + ".recovery-codes";
+}
+
+public sealed class SeedUser
+{
+    /// <summary>A platform role (<c>physician</c>, <c>admin</c>, …).</summary>
+    public string? Role { get; set; }
+
+    /// <summary>A patient user's own Patient id: their launch context.</summary>
+    public string? PatientId { get; set; }
+
+    /// <summary>The FHIR resource the user is (<c>Practitioner/…</c>, <c>Patient/…</c>).</summary>
+    public string? FhirUser { get; set; }
+
+    /// <summary>Enrolled with an authenticator at creation (its key kept in the credentials folder).</summary>
+    public bool Mfa { get; set; }
 }
 
 /// <summary>How a client authenticates at the token endpoint.</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -33,11 +34,18 @@ public static class AuthorizationEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<PlatformUser> users)
+    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<PlatformUser> users, IOptions<AccountOptions> accounts)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var user = session.Succeeded ? await users.GetUserAsync(session.Principal) : null;
+        if (user is not null && await users.IsLockedOutAsync(user))
+        {
+            // Disabled or locked out since signing in: the session no longer counts.
+            await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+            user = null;
+        }
+
         if (user is null)
         {
             if (request.HasPromptValue(PromptValues.None))
@@ -45,20 +53,37 @@ public static class AuthorizationEndpoints
                 return Refuse(Errors.LoginRequired, "The user is not signed in.");
             }
 
-            // To the login page, and back here with the same parameters afterwards.
-            var parameters = context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList();
-            return TypedResults.Challenge(
-                new AuthenticationProperties { RedirectUri = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters) },
-                [IdentityConstants.ApplicationScheme]);
+            return ToLogin(context);
+        }
+
+        var roles = await users.GetRolesAsync(user);
+        var multiFactor = session.Principal!.HasClaim(SessionClaims.AuthenticationMethod, SessionClaims.MultiFactor);
+        if (!multiFactor && accounts.Value.RequiresMfa(roles))
+        {
+            // No token for a privileged role on a password alone.
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.InteractionRequired, "A second factor is required.");
+            }
+
+            if (!user.TwoFactorEnabled)
+            {
+                return TypedResults.LocalRedirect(MfaEnrolmentEndpoints.EnrolPath + QueryString.Create("returnUrl", HereWithParameters(context)));
+            }
+
+            await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+            return ToLogin(context);
         }
 
         var scopes = request.GetScopes();
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id);
         identity.SetClaim(Claims.Name, user.UserName);
-        identity.SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+        identity.SetClaims(Claims.Role, [.. roles]);
         identity.SetClaim(FhirUserClaim, user.FhirUser);
-        identity.SetClaims(Claims.AuthenticationMethodReference, ["pwd"]);
+        identity.SetClaims(
+            Claims.AuthenticationMethodReference,
+            multiFactor ? [SessionClaims.Password, SessionClaims.OneTimePassword, SessionClaims.MultiFactor] : [SessionClaims.Password]);
 
         if (scopes.Contains("launch/patient") || scopes.Any(scope => scope.StartsWith("patient/", StringComparison.Ordinal)))
         {
@@ -76,6 +101,17 @@ public static class AuthorizationEndpoints
         identity.SetResources(SmartScopeApis.AudiencesFor(scopes));
         identity.SetDestinations(claim => DestinationsOf(claim, scopes));
         return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>To the login page, and back here with the same parameters afterwards.</summary>
+    private static ChallengeHttpResult ToLogin(HttpContext context) => TypedResults.Challenge(
+        new AuthenticationProperties { RedirectUri = HereWithParameters(context) },
+        [IdentityConstants.ApplicationScheme]);
+
+    private static string HereWithParameters(HttpContext context)
+    {
+        var parameters = context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList();
+        return context.Request.PathBase + context.Request.Path + QueryString.Create(parameters);
     }
 
     /// <summary>What the access token's scopes allow the app to know about its user, read fresh from the user store.</summary>

@@ -16,7 +16,7 @@ internal sealed class ConfigureSigningCredentials(SigningKeyCache cache, IOption
 {
     public void Configure(OpenIddictServerOptions options)
     {
-        var encryptionKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.Value.ProtectionKeyBytes(), 32, info: "healthplatform-identity-token-encryption"u8.ToArray());
+        var encryptionKey = keys.Value.DerivedKey("token-encryption");
         options.EncryptionCredentials.Add(new EncryptingCredentials(new SymmetricSecurityKey(encryptionKey), SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512));
 
         if (cache.Current is not { } current)

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace HealthPlatform.Identity.SigningKeys;
 
 /// <summary>The token signing key schedule and its protection at rest (section <c>Identity:SigningKeys</c>).</summary>
@@ -6,8 +9,10 @@ public sealed class SigningKeyOptions
     public const string SectionName = "Identity:SigningKeys";
 
     /// <summary>
-    /// The 256-bit key (base64) that encrypts signing keys in the database — a mounted secret, never
-    /// in the database itself. Without it the service does not start.
+    /// The 256-bit key (base64) that encrypts what the identity service keeps secret in its database
+    /// — signing keys, and (through keys derived from it) the Data Protection key ring that protects
+    /// sessions and authenticator secrets — a mounted secret, never in the database itself. Without
+    /// it the service does not start.
     /// </summary>
     public string? ProtectionKey { get; set; }
 
@@ -23,6 +28,13 @@ public sealed class SigningKeyOptions
 
     /// <summary>How long after it stops signing a key stays published: at least the longest token lifetime plus clock skew.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A key for one purpose (token encryption, the Data Protection key ring, recovery codes),
+    /// derived from the protection key with HKDF-SHA256 so that no two purposes share a key.
+    /// </summary>
+    internal byte[] DerivedKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, ProtectionKeyBytes(), 32, info: Encoding.ASCII.GetBytes("healthplatform-identity-" + purpose));
 
     internal byte[] ProtectionKeyBytes()
     {

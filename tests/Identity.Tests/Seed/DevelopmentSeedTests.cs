@@ -5,6 +5,9 @@ using System.Text.Json;
 using HealthPlatform.Examples;
 using HealthPlatform.Identity.Seed;
 using HealthPlatform.Identity.Tests.Server;
+using HealthPlatform.Identity.Users;
+using HealthPlatform.ServiceDefaults.Authorization;
+using Microsoft.AspNetCore.Identity;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.Testing;
@@ -17,8 +20,9 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace HealthPlatform.Identity.Tests.Seed;
 
 /// <summary>
-/// The demo clients as <c>services/Identity/appsettings.Development.json</c> defines them, and the
-/// README's snippets run against them: the C# file it shows, and its curl command.
+/// The demo clients and users as <c>services/Identity/appsettings.Development.json</c> defines them,
+/// and the README's snippets run against them: the C# file it shows, its curl command, and the
+/// script that shows the MFA demo users' authenticator codes.
 /// </summary>
 [Collection(IdentityInfrastructure.Name)]
 public sealed class DevelopmentSeedTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
@@ -70,9 +74,80 @@ public sealed class DevelopmentSeedTests(PostgresServerFixture postgres, RedisSe
     }
 
     [Fact]
+    public async Task TheSevenDemoUsers_HaveTheirRoles_TheMfaUsersAnAuthenticator_AndTheReadmeListsThem()
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
+        var readme = await File.ReadAllTextAsync(Repository.File("README.md"));
+        var expected = new Dictionary<string, string>
+        {
+            ["dr.house"] = PlatformRoles.Physician,
+            ["nurse.joy"] = PlatformRoles.Nurse,
+            ["pharm.phil"] = PlatformRoles.Pharmacist,
+            ["billing.bob"] = PlatformRoles.Billing,
+            ["admin.ada"] = PlatformRoles.Admin,
+            ["sec.sally"] = PlatformRoles.SecurityOfficer,
+            ["patient.pat"] = PlatformRoles.Patient,
+        };
+
+        foreach (var (userName, role) in expected)
+        {
+            var user = await users.FindByNameAsync(userName);
+            Assert.True(user is not null, userName);
+            Assert.Equal([role], await users.GetRolesAsync(user));
+            Assert.Equal(role is PlatformRoles.Admin or PlatformRoles.SecurityOfficer, user.TwoFactorEnabled);
+            Assert.Contains($"| `{userName}` |", readme, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("example-pat", (await users.FindByNameAsync("patient.pat"))!.PatientId);
+    }
+
+    [Fact]
+    public async Task AdminAda_SignsIn_WithTheGeneratedPassword_AndTheCodeTheReadmesScriptPrints()
+    {
+        await _host.RegisterAsync(new OpenIddictApplicationDescriptor
+        {
+            ClientId = "seed-console",
+            ClientType = ClientTypes.Public,
+            RedirectUris = { new Uri("https://console.example/callback") },
+            Permissions = { Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code, Permissions.Prefixes.Scope + "openid" },
+        });
+        var password = (await File.ReadAllTextAsync(Path.Combine(_clients, DevelopmentSeedOptions.PasswordFile))).Trim();
+        var (verifier, challenge) = Browser.Pkce();
+        using var browser = new Browser(_host);
+        using var toLogin = await browser.AuthorizeAsync(new Dictionary<string, string?>
+        {
+            ["response_type"] = ResponseTypes.Code,
+            ["client_id"] = "seed-console",
+            ["redirect_uri"] = "https://console.example/callback",
+            ["scope"] = "openid",
+            ["code_challenge"] = challenge,
+            ["code_challenge_method"] = CodeChallengeMethods.Sha256,
+        });
+        using var codePage = await browser.SignInAsync(toLogin, "admin.ada", password);
+        Assert.Equal(LoginEndpoints.MfaPath, codePage.RequestMessage!.RequestUri!.AbsolutePath);
+
+        var (exitCode, output) = await RunAsync("dotnet", ["run", Repository.File("scripts/totp.cs"), "--", "admin.ada"], new() { ["HP_DEV_CREDENTIALS"] = _clients });
+        Assert.True(exitCode == 0, output);
+        using var callback = await browser.SubmitFormAsync(codePage, new Dictionary<string, string> { ["code"] = output[..6] });
+
+        using var token = await _host.RequestTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.AuthorizationCode,
+            ["code"] = Browser.CallbackParameters(callback, new Uri("https://console.example/callback"))["code"],
+            ["code_verifier"] = verifier,
+            ["redirect_uri"] = "https://console.example/callback",
+            ["client_id"] = "seed-console",
+        });
+        var accessToken = new JsonWebToken(await IdentityServerHost.AccessTokenOfAsync(token));
+        Assert.Contains(SessionClaims.MultiFactor, accessToken.GetPayloadValue<string[]>("amr"));
+        Assert.Equal(PlatformRoles.Admin, accessToken.GetClaim("role").Value);
+    }
+
+    [Fact]
     public void GeneratedCredentials_AreOwnerOnly()
     {
-        foreach (var file in new[] { "ehr-app.secret", "backend-job.key" })
+        foreach (var file in new[] { "ehr-app.secret", "backend-job.key", DevelopmentSeedOptions.PasswordFile, "admin.ada.authenticator", "sec.sally.recovery-codes" })
         {
             var mode = File.GetUnixFileMode(Path.Combine(_clients, file));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
@@ -147,9 +222,16 @@ public sealed class DevelopmentSeedTests(PostgresServerFixture postgres, RedisSe
     private static async Task<string?> ClientTypeAsync(IOpenIddictApplicationManager applications, string clientId) =>
         await applications.GetClientTypeAsync((await applications.FindByClientIdAsync(clientId))!);
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments)
+    private static Task<(int ExitCode, string Output)> RunAsync(string fileName, params string[] arguments) => RunAsync(fileName, arguments, []);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments, Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -101,6 +101,77 @@ public sealed partial class Browser : IDisposable
         return (callback["error"], callback.GetValueOrDefault("error_description", string.Empty));
     }
 
+    /// <summary>
+    /// Fills in the page's form as a person would — its hidden fields (antiforgery token, return URL)
+    /// plus <paramref name="fields"/> — posts it, and follows a redirect once. A page that answers
+    /// without redirecting is returned as it came.
+    /// </summary>
+    public async Task<HttpResponseMessage> SubmitFormAsync(HttpResponseMessage page, IDictionary<string, string> fields)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(fields);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"Expected a page, got {(int)page.StatusCode}: {html}");
+        var action = Regex.Match(html, "<form method=\"post\" action=\"([^\"]*)\">");
+        Assert.True(action.Success, "The page has no form.");
+        var form = HiddenFields(html);
+        foreach (var (name, value) in fields)
+        {
+            form[name] = value;
+        }
+
+        using var content = new FormUrlEncodedContent(form);
+        var posted = await _client.PostAsync(Absolute(new Uri(WebUtility.HtmlDecode(action.Groups[1].Value), UriKind.RelativeOrAbsolute)), content);
+        if (posted.StatusCode != HttpStatusCode.Redirect || !IsOurs(posted.Headers.Location!))
+        {
+            return posted;
+        }
+
+        using (posted)
+        {
+            return await _client.GetAsync(Absolute(posted.Headers.Location!));
+        }
+    }
+
+    /// <summary>Follows a redirect (to this service) and returns the page it leads to.</summary>
+    public async Task<HttpResponseMessage> FollowAsync(HttpResponseMessage redirect)
+    {
+        ArgumentNullException.ThrowIfNull(redirect);
+        Assert.True(redirect.StatusCode == HttpStatusCode.Redirect, $"Expected a redirect, got {(int)redirect.StatusCode}: {await redirect.Content.ReadAsStringAsync()}");
+        return await _client.GetAsync(Absolute(redirect.Headers.Location!));
+    }
+
+    /// <summary>Follows redirects within this service, as a browser would, until a page (or a redirect elsewhere) answers.</summary>
+    public async Task<HttpResponseMessage> FollowAllAsync(HttpResponseMessage redirect)
+    {
+        var response = await FollowAsync(redirect);
+        for (var hops = 0; hops < 5 && response.StatusCode == HttpStatusCode.Redirect && IsOurs(response.Headers.Location!); hops++)
+        {
+            using var previous = response;
+            response = await _client.GetAsync(Absolute(previous.Headers.Location!));
+        }
+
+        return response;
+    }
+
+    /// <summary>The first element with <paramref name="id"/>'s text, decoded.</summary>
+    public static string ElementText(string html, string id)
+    {
+        var match = Regex.Match(html, $"id=\"{Regex.Escape(id)}\">(.*?)</", RegexOptions.Singleline);
+        Assert.True(match.Success, $"The page has no element {id}.");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    /// <summary>The link texts' targets: <c>&lt;a href="…"&gt;</c>.</summary>
+    public static IReadOnlyList<string> Links(string html) =>
+        [.. Regex.Matches(html, "<a href=\"([^\"]*)\">").Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))];
+
+    private bool IsOurs(Uri location) => !location.IsAbsoluteUri || location.Authority == _host.Identity.Public.Authority;
+
+    private static Dictionary<string, string> HiddenFields(string html) =>
+        Regex.Matches(html, "<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")
+            .ToDictionary(match => WebUtility.HtmlDecode(match.Groups[1].Value), match => WebUtility.HtmlDecode(match.Groups[2].Value), StringComparer.Ordinal);
+
     public Uri Absolute(Uri location) => location.IsAbsoluteUri ? location : new Uri(_host.Identity.Public, location);
 
     public void Dispose() => _client.Dispose();

@@ -97,6 +97,19 @@ public sealed class IdentityServerHost : IAsyncDisposable
         return user;
     }
 
+    /// <summary>Enrols an authenticator for <paramref name="user"/> as the enrolment page would; returns its key and recovery codes.</summary>
+    public async Task<(string Key, IReadOnlyList<string> RecoveryCodes)> EnrolAuthenticatorAsync(PlatformUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
+        var stored = await users.FindByIdAsync(user.Id) ?? throw new InvalidOperationException("No such user.");
+        await users.ResetAuthenticatorKeyAsync(stored);
+        Assert.True((await users.SetTwoFactorEnabledAsync(stored, true)).Succeeded);
+        var codes = await users.GenerateNewTwoFactorRecoveryCodesAsync(stored, 10);
+        return ((await users.GetAuthenticatorKeyAsync(stored))!, [.. codes!]);
+    }
+
     /// <summary>Posts a token request to the public token endpoint, or to its mTLS alias presenting <paramref name="certificate"/>.</summary>
     public async Task<HttpResponseMessage> RequestTokenAsync(IDictionary<string, string> form, X509Certificate2? certificate = null)
     {
