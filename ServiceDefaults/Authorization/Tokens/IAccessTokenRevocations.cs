@@ -5,16 +5,16 @@ public sealed record AccessTokenDescriptor(string? TokenId, string? Subject, str
 
 /// <summary>
 /// The revocation list token validation consults after a token's signature, issuer, audience and
-/// lifetime have passed: a token it calls revoked is refused (401). The identity service fills
-/// the list (revoked tokens, disabled users and clients) and fans it out to every instance; until
-/// that is registered, <see cref="NoAccessTokenRevocations"/> stands in.
+/// lifetime have passed: a token it calls revoked is refused (401). Services that take user traffic
+/// register <see cref="Revocations.RevocationList"/> (<c>AddAccessTokenRevocations</c>), which the
+/// identity service fills and fans out to every instance; without it, <see cref="NoAccessTokenRevocations"/>.
 /// </summary>
 public interface IAccessTokenRevocations
 {
     ValueTask<bool> IsRevokedAsync(AccessTokenDescriptor token, CancellationToken cancellationToken);
 }
 
-/// <summary>The empty list: nothing is revoked before its expiry. Replaced once the revocation fan-out exists.</summary>
+/// <summary>The empty list: nothing is revoked before its expiry. For hosts without messaging (and tests of validation alone).</summary>
 public sealed class NoAccessTokenRevocations : IAccessTokenRevocations
 {
     public ValueTask<bool> IsRevokedAsync(AccessTokenDescriptor token, CancellationToken cancellationToken) => ValueTask.FromResult(false);

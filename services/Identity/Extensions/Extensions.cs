@@ -1,4 +1,5 @@
 using HealthPlatform.Identity.Infrastructure;
+using HealthPlatform.Identity.Revocations;
 using HealthPlatform.Identity.Seed;
 using HealthPlatform.Identity.Server;
 using HealthPlatform.Identity.Users;
@@ -20,6 +21,7 @@ public static class Extensions
         builder.AddAuditOutbox<IdentityDbContext>();
         builder.AddPlatformUsers();
         builder.AddAuthorizationServer();
+        builder.AddAccessRevocationList();
         builder.AddDevelopmentSeed();
         return builder;
     }
@@ -30,6 +32,7 @@ public static class Extensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapAccountPages();
         app.MapAuthorizationEndpoints();
+        app.MapRevocationList();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using HealthPlatform.Identity.Revocations;
 using HealthPlatform.Identity.SigningKeys;
 using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults.Audit.Outbox;
@@ -13,6 +14,9 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     /// <summary>The Data Protection key ring every replica shares; each key encrypted (see <see cref="KeyRingProtection"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>Revocations still in force (tokens, users, clients), read by every validating service.</summary>
+    public DbSet<AccessRevocationRecord> AccessRevocations => Set<AccessRevocationRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -23,6 +27,7 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         });
         builder.AddAuditOutbox();
         SigningKeyRecord.Configure(builder);
+        AccessRevocationRecord.Configure(builder);
         builder.UseOpenIddict();
     }
 }

@@ -118,6 +118,7 @@ public static class AuthorizationServerExtensions
                 server.AddEventHandler(LaunchContextInIntrospection.Descriptor);
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientCredentialsSignIn>());
                 server.AddEventHandler(GrantedScopeInResponse.Descriptor);
+                server.AddEventHandler(Revocations.AccessTokenRevokedEverywhere.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyAuthorizationResponseContext>.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyTokenResponseContext>.Descriptor);
                 server.AddEventHandler(TokenEndpointAudit<OpenIddictServerEvents.ApplyIntrospectionResponseContext>.Descriptor);

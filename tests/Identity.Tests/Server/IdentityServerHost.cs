@@ -6,7 +6,9 @@ using System.Text.Json;
 using HealthPlatform.Identity.Extensions;
 using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Authorization.Revocations;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
+using HealthPlatform.ServiceDefaults.Messaging;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -24,9 +26,11 @@ namespace HealthPlatform.Identity.Tests.Server;
 public sealed class IdentityServerHost : IAsyncDisposable
 {
     private readonly List<WebApplication> _apps = [];
+    private readonly RabbitMqServerFixture _broker;
 
-    private IdentityServerHost(TestPki pki)
+    private IdentityServerHost(TestPki pki, RabbitMqServerFixture broker)
     {
+        _broker = broker;
         Pki = pki;
         Identity = new ServiceHost(pki, ResourceNames.Identity);
         Records = new ServiceHost(pki, ResourceNames.Records);
@@ -55,11 +59,11 @@ public sealed class IdentityServerHost : IAsyncDisposable
         Func<IdentityServerHost, IDictionary<string, string?>>? settings = null,
         Action<WebApplicationBuilder>? configure = null)
     {
-        var host = new IdentityServerHost(new TestPki(ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent));
+        var host = new IdentityServerHost(new TestPki(ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent), broker);
         try
         {
             await host.StartIdentityAsync(await postgres.CreateDatabaseAsync(), redis, broker, environment, settings?.Invoke(host), configure);
-            await host.StartRecordsAsync();
+            await host.StartRecordsAsync(host.Records);
             return host;
         }
         catch
@@ -118,11 +122,22 @@ public sealed class IdentityServerHost : IAsyncDisposable
         return await client.PostAsync(certificate is null ? TokenEndpoint : MtlsTokenEndpoint, content);
     }
 
-    /// <summary>Calls the stand-in records service with <paramref name="accessToken"/>, presenting <paramref name="certificate"/> if given.</summary>
-    public async Task<HttpResponseMessage> CallRecordsAsync(string accessToken, X509Certificate2? certificate = null)
+    /// <summary>
+    /// Starts one more instance of the stand-in records service (its own ports, the same identity),
+    /// ready — which includes having read the revocation list.
+    /// </summary>
+    public async Task<ServiceHost> StartRecordsInstanceAsync(IDictionary<string, string?>? settings = null)
+    {
+        var instance = new ServiceHost(Pki, ResourceNames.Records);
+        await StartRecordsAsync(instance, settings);
+        return instance;
+    }
+
+    /// <summary>Calls the stand-in records service (or <paramref name="instance"/> of it) with <paramref name="accessToken"/>, presenting <paramref name="certificate"/> if given.</summary>
+    public async Task<HttpResponseMessage> CallRecordsAsync(string accessToken, X509Certificate2? certificate = null, ServiceHost? instance = null)
     {
         using var client = Pki.CreateClient(certificate);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Records.Public, "/fhir/Observation"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri((instance ?? Records).Public, "/fhir/Observation"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return await client.SendAsync(request);
     }
@@ -147,6 +162,8 @@ public sealed class IdentityServerHost : IAsyncDisposable
     {
         foreach (var app in Enumerable.Reverse(_apps))
         {
+            // Stopped first, as a host is: background services then end without reporting a failure.
+            await app.StopAsync();
             await app.DisposeAsync();
         }
 
@@ -182,23 +199,43 @@ public sealed class IdentityServerHost : IAsyncDisposable
         await identity.StartAsync();
         _apps.Add(identity);
 
-        using var client = new HttpClient();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await client.GetAsync(new Uri(Identity.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
-        {
-            await Task.Delay(200, deadline.Token);
-        }
+        await WaitUntilHealthyAsync(Identity);
     }
 
-    private async Task StartRecordsAsync()
+    /// <summary>A records stand-in as a real service would be: token validation with the revocation list (events and snapshots).</summary>
+    private async Task StartRecordsAsync(ServiceHost host, IDictionary<string, string?>? extra = null)
     {
-        var builder = Records.CreateBuilder(new Dictionary<string, string?> { ["TokenValidation:Authority"] = Identity.Public.AbsoluteUri });
+        var settings = new Dictionary<string, string?>
+        {
+            ["TokenValidation:Authority"] = Identity.Public.AbsoluteUri,
+            ["ConnectionStrings:messaging"] = _broker.ConnectionString,
+            ["services:identity:internal:0"] = Identity.Internal.AbsoluteUri,
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var builder = host.CreateBuilder(settings);
+        builder.AddPlatformMessaging();
         builder.AddPlatformTokenValidation();
+        builder.AddAccessTokenRevocations();
         var records = builder.Build();
         records.MapDefaultEndpoints();
         records.MapGet("/fhir/Observation", (HttpContext context) => TypedResults.Ok(context.User.FindFirst("sub")?.Value))
             .RequireSmartScope("Observation", SmartPermissions.Search);
         await records.StartAsync();
         _apps.Add(records);
+        await WaitUntilHealthyAsync(host);
+    }
+
+    private static async Task WaitUntilHealthyAsync(ServiceHost host)
+    {
+        using var client = new HttpClient();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await client.GetAsync(new Uri(host.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
     }
 }
