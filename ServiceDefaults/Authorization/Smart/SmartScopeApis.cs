@@ -12,6 +12,12 @@ public static class SmartScopeApis
     public const string Audit = "audit";
     public const string KeyManagement = "key-management";
 
+    /// <summary>The identity service's own API (its admin API); the token audience for <see cref="IdentityAdministration"/>.</summary>
+    public const string Identity = "identity";
+
+    /// <summary>The platform's scope for the identity service's admin API (clients, users, roles, elevation, containment).</summary>
+    public const string IdentityAdministration = "identity.admin";
+
     /// <summary>The platform's scope for key-management administration (rotation, minimum version, crypto-shredding).</summary>
     public const string KeyManagementAdministration = "key-management.admin";
 
@@ -31,6 +37,7 @@ public static class SmartScopeApis
             SmartResourceScope { ResourceType: "AuditEvent" } => [Audit],
             SmartResourceScope => [Records],
             { Value: KeyManagementAdministration } => [KeyManagement],
+            { Value: IdentityAdministration } => [Identity],
             _ => [],
         };
     }

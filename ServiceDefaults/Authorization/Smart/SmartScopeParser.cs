@@ -15,7 +15,7 @@ public static partial class SmartScopeParser
     public static IReadOnlySet<string> FixedScopes { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "openid", "fhirUser", "profile", "offline_access", "online_access", "launch", "launch/patient", "launch/encounter",
-        SmartScopeApis.KeyManagementAdministration,
+        SmartScopeApis.KeyManagementAdministration, SmartScopeApis.IdentityAdministration,
     };
 
     /// <summary>SMART v2 permission letters, in the order a scope must list them.</summary>

@@ -13,4 +13,16 @@ public static class ClientSettings
     /// subject name is free text, and this platform never takes identity from it.
     /// </summary>
     public const string TlsClientAuthSanUri = "tls_client_auth_san_uri";
+
+    /// <summary>
+    /// <c>true</c> for an app made by someone outside the covered entity: the user approves its
+    /// scopes on a consent screen, and it gets PHI scopes only with a Business Associate Agreement on record.
+    /// </summary>
+    public const string ThirdParty = "hp_third_party";
+
+    /// <summary><c>true</c> once an administrator disabled the client: it gets no token, and what it had was revoked.</summary>
+    public const string Disabled = "hp_disabled";
+
+    public static bool IsSet(System.Collections.Immutable.ImmutableDictionary<string, string> settings, string name) =>
+        settings.TryGetValue(name, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,3 +1,4 @@
+using HealthPlatform.Identity.Administration;
 using HealthPlatform.Identity.Infrastructure;
 using HealthPlatform.Identity.Revocations;
 using HealthPlatform.Identity.Seed;
@@ -22,6 +23,7 @@ public static class Extensions
         builder.AddPlatformUsers();
         builder.AddAuthorizationServer();
         builder.AddAccessRevocationList();
+        builder.AddAdministration();
         builder.AddDevelopmentSeed();
         return builder;
     }
@@ -33,6 +35,7 @@ public static class Extensions
         app.MapAccountPages();
         app.MapAuthorizationEndpoints();
         app.MapRevocationList();
+        app.MapAdministration();
         return app;
     }
 }

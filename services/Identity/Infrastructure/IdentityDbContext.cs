@@ -1,3 +1,4 @@
+using HealthPlatform.Identity.Administration;
 using HealthPlatform.Identity.Revocations;
 using HealthPlatform.Identity.SigningKeys;
 using HealthPlatform.Identity.Users;
@@ -17,6 +18,10 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     /// <summary>Revocations still in force (tokens, users, clients), read by every validating service.</summary>
     public DbSet<AccessRevocationRecord> AccessRevocations => Set<AccessRevocationRecord>();
 
+    public DbSet<RoleElevation> RoleElevations => Set<RoleElevation>();
+
+    public DbSet<BusinessAssociateAgreement> BusinessAssociateAgreements => Set<BusinessAssociateAgreement>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -28,6 +33,8 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         builder.AddAuditOutbox();
         SigningKeyRecord.Configure(builder);
         AccessRevocationRecord.Configure(builder);
+        RoleElevation.Configure(builder);
+        BusinessAssociateAgreement.Configure(builder);
         builder.UseOpenIddict();
     }
 }

@@ -64,61 +64,61 @@ public sealed partial class DevelopmentSeed(
 
     private OpenIddictApplicationDescriptor Describe(string clientId, SeedClient client)
     {
-        var descriptor = new OpenIddictApplicationDescriptor
-        {
-            ClientId = clientId,
-            DisplayName = clientId,
-            ClientType = client.Authentication == SeedClientAuthentication.None ? ClientTypes.Public : ClientTypes.Confidential,
-            Permissions = { Permissions.Endpoints.Token },
-        };
-        foreach (var grant in client.GrantTypes)
-        {
-            descriptor.Permissions.Add(Permissions.Prefixes.GrantType + grant);
-        }
-
-        if (client.GrantTypes.Contains(GrantTypes.AuthorizationCode))
-        {
-            descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession, Permissions.ResponseTypes.Code]);
-            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
-        }
-
-        if (client.Authentication != SeedClientAuthentication.None)
-        {
-            descriptor.Permissions.UnionWith([Permissions.Endpoints.Introspection, Permissions.Endpoints.Revocation]);
-        }
-
-        descriptor.Permissions.UnionWith(client.Scopes.Select(scope => Permissions.Prefixes.Scope + scope));
-        descriptor.RedirectUris.UnionWith(client.RedirectUris);
-        descriptor.PostLogoutRedirectUris.UnionWith(client.PostLogoutRedirectUris);
-
+        string? secret = null;
+        JsonWebKeySet? keys = null;
+        string? sanUri = null;
         switch (client.Authentication)
         {
             case SeedClientAuthentication.ClientSecret:
-                descriptor.ClientSecret = Credential(clientId + ".secret", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                secret = Credential(clientId + ".secret", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
                 break;
             case SeedClientAuthentication.PrivateKeyJwt:
                 using (var key = ECDsa.Create())
                 {
                     key.ImportFromPem(Credential(clientId + ".key", NewSigningKey));
-                    descriptor.JsonWebKeySet = new JsonWebKeySet { Keys = { PublicKey(key) } };
+                    keys = new JsonWebKeySet { Keys = { PublicKey(key) } };
                 }
 
                 break;
             case SeedClientAuthentication.TlsClientAuth:
                 var identity = client.CertificateIdentity ?? throw new InvalidOperationException($"Seed client {clientId}: CertificateIdentity is required for tls_client_auth.");
-                descriptor.Settings[ClientSettings.TlsClientAuthSanUri] = $"spiffe://{ServiceIdentity.TrustDomain}/{identity}";
+                sanUri = $"spiffe://{ServiceIdentity.TrustDomain}/{identity}";
                 using (var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Folder(options.Value.PkiDirectory, "PkiDirectory"), identity, "tls.crt")))
                 using (var key = certificate.GetECDsaPublicKey() ?? throw new InvalidOperationException($"Seed client {clientId}: the certificate has no EC key."))
                 {
                     // OpenIddict wants a signing key on a confidential client without a secret; the
                     // certificate's key is the one the client holds.
-                    descriptor.JsonWebKeySet = new JsonWebKeySet { Keys = { PublicKey(key) } };
+                    keys = new JsonWebKeySet { Keys = { PublicKey(key) } };
                 }
 
                 break;
         }
 
-        return descriptor;
+        var registration = new ClientRegistration
+        {
+            ClientId = clientId,
+            ClientName = clientId,
+            TokenEndpointAuthMethod = client.Authentication switch
+            {
+                SeedClientAuthentication.ClientSecret => ClientRegistration.ClientSecretBasic,
+                SeedClientAuthentication.PrivateKeyJwt => ClientRegistration.PrivateKeyJwt,
+                SeedClientAuthentication.TlsClientAuth => ClientRegistration.TlsClientAuth,
+                _ => ClientRegistration.None,
+            },
+            GrantTypeList = client.GrantTypes,
+            RedirectUris = [.. client.RedirectUris.Select(uri => uri.AbsoluteUri)],
+            PostLogoutRedirectUris = [.. client.PostLogoutRedirectUris.Select(uri => uri.AbsoluteUri)],
+            Scope = string.Join(' ', client.Scopes),
+            KeySet = keys,
+            TlsClientAuthSanUri = sanUri,
+            ThirdParty = client.ThirdParty,
+        };
+        if (registration.Problems() is { Count: > 0 } problems)
+        {
+            throw new InvalidOperationException($"Seed client {clientId}: " + string.Join("; ", problems.Select(problem => $"{problem.Key}: {string.Join(' ', problem.Value)}")));
+        }
+
+        return registration.Describe(secret);
     }
 
     /// <summary>Reads a generated credential, or creates it owner-only on first use.</summary>

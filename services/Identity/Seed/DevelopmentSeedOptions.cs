@@ -69,6 +69,9 @@ public sealed class SeedClient
     /// <summary>The client's allowance: SMART scopes it may request.</summary>
     public List<string> Scopes { get; } = [];
 
+    /// <summary>A third-party app: consent screen, and PHI scopes only with a BAA on record (the demo one has none).</summary>
+    public bool ThirdParty { get; set; }
+
     /// <summary>For <see cref="SeedClientAuthentication.TlsClientAuth"/>: the development PKI identity whose certificate it presents.</summary>
     public string? CertificateIdentity { get; set; }
 }

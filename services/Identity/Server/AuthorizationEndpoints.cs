@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using HealthPlatform.Identity.Administration;
 using HealthPlatform.Identity.Users;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using Microsoft.AspNetCore;
@@ -34,7 +35,8 @@ public static class AuthorizationEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<PlatformUser> users, IOptions<AccountOptions> accounts)
+    private static async Task<IResult> AuthorizeAsync(
+        HttpContext context, UserManager<PlatformUser> users, EffectiveRoles effectiveRoles, IOptions<AccountOptions> accounts, AuthorizationInteractions interactions)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
@@ -56,7 +58,7 @@ public static class AuthorizationEndpoints
             return ToLogin(context);
         }
 
-        var roles = await users.GetRolesAsync(user);
+        var roles = await effectiveRoles.OfAsync(user, context.RequestAborted);
         var multiFactor = session.Principal!.HasClaim(SessionClaims.AuthenticationMethod, SessionClaims.MultiFactor);
         if (!multiFactor && accounts.Value.RequiresMfa(roles))
         {
@@ -87,16 +89,24 @@ public static class AuthorizationEndpoints
 
         if (scopes.Contains("launch/patient") || scopes.Any(scope => scope.StartsWith("patient/", StringComparison.Ordinal)))
         {
-            // Standalone patient launch: a patient works on their own record. Choosing a patient as a
-            // clinician (a picker) comes with the user pages (issue 6).
-            if (user.PatientId is null)
+            // A patient works on their own record; a clinician picks the patient; nobody else has one.
+            var patient = await interactions.PatientContextAsync(context, request, user, roles);
+            if (patient.Answer is { } answer)
             {
-                return Refuse(Errors.AccessDenied, "No patient context is available for this user.");
+                return answer;
             }
 
-            identity.SetClaim(PatientClaim, user.PatientId);
+            identity.SetClaim(PatientClaim, patient.PatientId);
         }
 
+        // A third-party app acts only on what the user approved on the consent screen (remembered).
+        var consent = await interactions.ConsentAsync(context, request, user, identity, scopes);
+        if (consent.Answer is { } refusal)
+        {
+            return refusal;
+        }
+
+        identity.SetAuthorizationId(consent.AuthorizationId);
         identity.SetScopes(scopes);
         identity.SetResources(SmartScopeApis.AudiencesFor(scopes));
         identity.SetDestinations(claim => DestinationsOf(claim, scopes));
@@ -160,7 +170,7 @@ public static class AuthorizationEndpoints
         _ => [],
     };
 
-    private static ForbidHttpResult Refuse(string error, string description) => TypedResults.Forbid(
+    internal static ForbidHttpResult Refuse(string error, string description) => TypedResults.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,

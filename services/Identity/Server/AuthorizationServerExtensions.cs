@@ -41,6 +41,7 @@ public static class AuthorizationServerExtensions
             .Validate(options => options.PrePublication > TimeSpan.Zero && options.Retention > TimeSpan.Zero && options.RotationPeriod > options.PrePublication,
                 $"{SigningKeyOptions.SectionName}: PrePublication and Retention must be positive and RotationPeriod longer than PrePublication.");
 
+        builder.Services.AddScoped<AuthorizationInteractions>();
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<SigningKeyCache>();
         builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(services => services.GetRequiredService<SigningKeyCache>());
@@ -114,6 +115,10 @@ public static class AuthorizationServerExtensions
                 server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
                 server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseScopedHandler<SmartScopeValidation>());
                 server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseSingletonHandler<SmartAudienceValidation>());
+
+                // The registry's word: disabled clients get nothing, third parties no PHI scope without a BAA.
+                server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseScopedHandler<ClientStanding>());
+                server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseScopedHandler<ClientStanding>());
                 server.AddEventHandler(LaunchContextInResponse.Descriptor);
                 server.AddEventHandler(LaunchContextInIntrospection.Descriptor);
                 server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(handler => handler.UseSingletonHandler<ClientCredentialsSignIn>());
@@ -127,6 +132,16 @@ public static class AuthorizationServerExtensions
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough();
+            })
+            .AddValidation(validation =>
+            {
+                // The identity service's own API (admin): its tokens validated in process, against
+                // the token entries too — a token revoked here is refused here at once.
+                validation.UseLocalServer();
+                validation.UseAspNetCore();
+                validation.EnableTokenEntryValidation();
+                validation.EnableAuthorizationEntryValidation();
+                validation.AddAudiences(SmartScopeApis.Identity);
             });
 
         foreach (var path in new[] { IdentityEndpoints.Token, IdentityEndpoints.Introspection, IdentityEndpoints.Revocation })

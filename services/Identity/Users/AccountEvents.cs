@@ -7,7 +7,7 @@ namespace HealthPlatform.Identity.Users;
 public sealed class AccountEvents(IAuditTrail trail, ISecurityEventWriter writer)
 {
     /// <summary>An event the user caused themselves (signing in, enrolling an authenticator).</summary>
-    public ValueTask WriteAsync(HttpContext context, SecurityEventKind kind, AuditOutcome outcome, PlatformUser? user, string? reason = null)
+    public ValueTask WriteAsync(HttpContext context, SecurityEventKind kind, AuditOutcome outcome, PlatformUser? user, string? reason = null, string? targetClientId = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         return writer.WriteAsync(
@@ -18,6 +18,7 @@ public sealed class AccountEvents(IAuditTrail trail, ISecurityEventWriter writer
                 Actor = new AuditActor { UserId = user?.Id, NetworkAddress = AuditActors.AddressOf(context.Connection.RemoteIpAddress) },
                 Outcome = outcome,
                 TargetUserId = user?.Id,
+                TargetClientId = targetClientId,
                 Reason = reason,
             },
             CancellationToken.None);

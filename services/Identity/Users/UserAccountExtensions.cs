@@ -34,7 +34,11 @@ public static class UserAccountExtensions
             .Bind(builder.Configuration.GetSection(AccountOptions.SectionName))
             .Validate(options => options.IdleTimeout >= TimeSpan.FromSeconds(1) && options.IdleTimeout <= TimeSpan.FromHours(12), $"{AccountOptions.SectionName}:IdleTimeout must be between 1 second and 12 hours.")
             .Validate(options => options.MaxSessionLifetime >= options.IdleTimeout && options.MaxSessionLifetime <= TimeSpan.FromHours(24), $"{AccountOptions.SectionName}:MaxSessionLifetime must be at least IdleTimeout and at most 24 hours.")
-            .Validate(options => options.EffectiveMfaRequiredRoles.All(PlatformRoles.All.Contains), $"{AccountOptions.SectionName}:MfaRequiredRoles must name platform roles.");
+            .Validate(options => options.EffectiveMfaRequiredRoles.All(PlatformRoles.All.Contains), $"{AccountOptions.SectionName}:MfaRequiredRoles must name platform roles.")
+            // Only a development machine may drop the rule (e.g. to show that the admin API refuses a token without mfa on its own).
+            .Validate(
+                options => builder.Environment.IsDevelopment() || (options.RequiresMfa([PlatformRoles.Admin]) && options.RequiresMfa([PlatformRoles.SecurityOfficer])),
+                $"{AccountOptions.SectionName}:MfaRequiredRoles must include admin and security-officer outside Development.");
 
         builder.AddSharedDataProtection();
         builder.Services.AddIdentityCore<PlatformUser>(options =>
