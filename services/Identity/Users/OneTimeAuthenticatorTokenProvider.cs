@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace HealthPlatform.Identity.Users;
 
 /// <summary>
-/// Identity's TOTP check (RFC 6238, 30-second steps, one step of drift either way) with each code
+/// Identity's TOTP check (RFC 6238, 30-second steps, drift allowed either way) with each code
 /// usable once: a code seen over someone's shoulder, or replayed from a phished page, is refused
 /// even inside its window. Used codes are remembered in Redis (every replica shares them) for
 /// longer than the window; when Redis cannot answer, the code is refused — never accepted unchecked.
@@ -16,8 +16,8 @@ internal sealed partial class OneTimeAuthenticatorTokenProvider(IConnectionMulti
 {
     public const string ProviderName = "OneTimeAuthenticator";
 
-    /// <summary>Longer than the codes' validity: the current step and one on either side.</summary>
-    private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(3);
+    /// <summary>Longer than a code stays valid: Identity accepts it two steps either side of its own.</summary>
+    private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
 

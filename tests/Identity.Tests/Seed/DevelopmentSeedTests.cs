@@ -53,7 +53,7 @@ public sealed class DevelopmentSeedTests(PostgresServerFixture postgres, RedisSe
     }
 
     [Fact]
-    public async Task TheFiveDemoClients_AreRegistered_AsTheReadmeDescribesThem()
+    public async Task TheDemoClients_AreRegistered_AsTheReadmeDescribesThem()
     {
         await using var scope = _host.Services.CreateAsyncScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
@@ -66,8 +66,10 @@ public sealed class DevelopmentSeedTests(PostgresServerFixture postgres, RedisSe
         var portal = (await applications.FindByClientIdAsync("portal"))!;
         Assert.Contains(Requirements.Features.ProofKeyForCodeExchange, await applications.GetRequirementsAsync(portal));
         Assert.DoesNotContain(Permissions.GrantTypes.ClientCredentials, await applications.GetPermissionsAsync(portal));
+        var thirdParty = (await applications.FindByClientIdAsync("third-party-app"))!;
+        Assert.Equal("true", (await applications.GetSettingsAsync(thirdParty))[HealthPlatform.Identity.Clients.ClientSettings.ThirdParty]);
         var readme = await File.ReadAllTextAsync(Repository.File("README.md"));
-        foreach (var client in new[] { "portal", "ehr-app", "backend-job", "records-service", "third-party-app" })
+        foreach (var client in new[] { "portal", "ehr-app", "backend-job", "records-service", "third-party-app", "admin-console" })
         {
             Assert.Contains($"| `{client}` |", readme, StringComparison.Ordinal);
         }
