@@ -100,20 +100,33 @@ public sealed partial class ElevationExpiry(
                 continue; // another replica has it
             }
 
-            await trail.RecordAsync(
-                new SecurityEventRecorded
-                {
-                    Header = trail.NewHeader(),
-                    Kind = SecurityEventKind.ElevationExpired,
-                    Actor = Service,
-                    Outcome = AuditOutcome.Success,
-                    TargetUserId = elevation.UserId,
-                    Role = elevation.Role,
-                    ValidUntil = elevation.ExpiresAt,
-                },
-                cancellationToken);
-            await scope.ServiceProvider.GetRequiredService<AccessRevocations>()
-                .RevokeSubjectAsync(elevation.UserId, Service, $"Elevation to {elevation.Role} expired", cancellationToken);
+            try
+            {
+                // Tokens first (the revocation is durable as soon as it is stored), then the record of it.
+                await scope.ServiceProvider.GetRequiredService<AccessRevocations>()
+                    .RevokeSubjectAsync(elevation.UserId, Service, $"Elevation to {elevation.Role} expired", cancellationToken);
+                await trail.RecordAsync(
+                    new SecurityEventRecorded
+                    {
+                        Header = trail.NewHeader(),
+                        Kind = SecurityEventKind.ElevationExpired,
+                        Actor = Service,
+                        Outcome = AuditOutcome.Success,
+                        TargetUserId = elevation.UserId,
+                        Role = elevation.Role,
+                        ValidUntil = elevation.ExpiresAt,
+                    },
+                    cancellationToken);
+            }
+            catch
+            {
+                // Not done: give it back, so the next check (here or on another replica) does it.
+                await context.RoleElevations
+                    .Where(record => record.Id == elevation.Id)
+                    .ExecuteUpdateAsync(update => update.SetProperty(record => record.EndedAt, (DateTimeOffset?)null), CancellationToken.None);
+                throw;
+            }
+
             ended++;
         }
 

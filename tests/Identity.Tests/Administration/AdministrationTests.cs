@@ -238,6 +238,78 @@ public sealed class AdministrationTests(PostgresServerFixture postgres, RedisSer
         Assert.Equal([PlatformRoles.Nurse, PlatformRoles.SecurityOfficer], roles);
     }
 
+    [Fact]
+    public async Task ChangingAUsersRoles_IsAudited_AndRemovingOne_RevokesTheTokensThatCarryIt()
+    {
+        var pharmacist = await _host.CreateUserAsync("pharm.roles", AdminSession.Password, role: PlatformRoles.Pharmacist);
+        var token = await _admin.TokenWithPasswordAsync("pharm.roles", AdminSession.Password);
+        await _audit.PurgeAsync();
+
+        using var changed = await _admin.SendAsync(HttpMethod.Put, $"/admin/users/{pharmacist.Id}/roles", _adminToken, new { roles = new[] { PlatformRoles.Nurse } });
+        using var patientWithoutId = await _admin.SendAsync(HttpMethod.Put, $"/admin/users/{pharmacist.Id}/roles", _adminToken, new { roles = new[] { PlatformRoles.Patient } });
+        using var unknownRole = await _admin.SendAsync(HttpMethod.Put, $"/admin/users/{pharmacist.Id}/roles", _adminToken, new { roles = new[] { "superuser" } });
+
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, patientWithoutId.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownRole.StatusCode);
+        await _audit.WaitForAsync<SecurityEventRecorded>(e => e.Kind == SecurityEventKind.RoleGranted && e.Role == PlatformRoles.Nurse && e.TargetUserId == pharmacist.Id);
+        await _audit.WaitForAsync<SecurityEventRecorded>(e => e.Kind == SecurityEventKind.RoleRemoved && e.Role == PlatformRoles.Pharmacist && e.TargetUserId == pharmacist.Id);
+        using var withRemovedRole = await _admin.SendAsync(HttpMethod.Get, "/admin/users", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, withRemovedRole.StatusCode);
+    }
+
+    [Fact]
+    public async Task AResetAuthenticator_SendsTheAdminThroughEnrolmentAgain()
+    {
+        var other = await _host.CreateUserAsync("admin.reset", AdminSession.Password, role: PlatformRoles.Admin);
+        await _host.EnrolAuthenticatorAsync(other);
+
+        using var reset = await _admin.SendAsync(HttpMethod.Post, $"/admin/users/{other.Id}/authenticator/reset", _adminToken);
+        using var self = await _admin.SendAsync(HttpMethod.Post, $"/admin/users/{_adminId}/authenticator/reset", _adminToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, reset.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, self.StatusCode);
+        using var browser = new Browser(_host);
+        using var toLogin = await browser.AuthorizeAsync(new Dictionary<string, string?>
+        {
+            ["response_type"] = ResponseTypes.Code,
+            ["client_id"] = AdminSession.ConsoleClient,
+            ["redirect_uri"] = "https://admin.example/callback",
+            ["scope"] = "openid identity.admin",
+            ["code_challenge"] = Browser.Pkce().Challenge,
+            ["code_challenge_method"] = CodeChallengeMethods.Sha256,
+        });
+        using var toEnrolment = await browser.SignInAsync(toLogin, "admin.reset", AdminSession.Password);
+        Assert.Equal(HttpStatusCode.Redirect, toEnrolment.StatusCode);
+        Assert.Equal("/account/mfa", browser.Absolute(toEnrolment.Headers.Location!).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task UpdatingAClient_ChangesItsRedirectUris_AndKeepsItsSecret()
+    {
+        var registration = new
+        {
+            client_id = "portal-v2",
+            token_endpoint_auth_method = "client_secret_basic",
+            grant_types = new[] { "authorization_code", "client_credentials" },
+            redirect_uris = new[] { "https://old.example/callback" },
+            scope = "openid system/Observation.rs",
+        };
+        using var registered = await _admin.SendAsync(HttpMethod.Post, "/admin/clients", _adminToken, registration);
+        var secret = (await JsonAsync(registered)).GetProperty("client_secret").GetString()!;
+
+        using var updated = await _admin.SendAsync(HttpMethod.Put, "/admin/clients/portal-v2", _adminToken, registration with { redirect_uris = new[] { "https://new.example/callback" } });
+        using var missing = await _admin.SendAsync(HttpMethod.Put, "/admin/clients/no-such-client", _adminToken, registration);
+
+        Assert.Equal(HttpStatusCode.NoContent, updated.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        await using var scope = _host.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var client = (await applications.FindByClientIdAsync("portal-v2"))!;
+        Assert.Equal("https://new.example/callback", Assert.Single(await applications.GetRedirectUrisAsync(client)));
+        Assert.True(await applications.ValidateClientSecretAsync(client, secret));
+    }
+
     private async Task EventuallyRefusedAsync(string token)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
