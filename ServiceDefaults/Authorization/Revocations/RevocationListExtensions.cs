@@ -4,6 +4,7 @@ using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace HealthPlatform.ServiceDefaults.Authorization.Revocations;
 
@@ -32,10 +33,22 @@ public static class RevocationListExtensions
     }
 }
 
-internal sealed class RevocationListHealthCheck(RevocationList list) : IHealthCheck
+/// <summary>
+/// Unhealthy (not ready) until the list was read once; degraded when it has not been read again for
+/// three intervals — events still arrive, but a lost one would no longer be caught up.
+/// </summary>
+internal sealed class RevocationListHealthCheck(RevocationList list, IOptions<RevocationListOptions> options, TimeProvider time) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(list.Loaded.IsCompleted
-            ? HealthCheckResult.Healthy($"{list.Count} revocation(s) in force; last read {list.LastSynchronized:O}.")
-            : HealthCheckResult.Unhealthy("The revocation list has not been read from the identity service yet."));
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!list.Loaded.IsCompleted || list.LastSynchronized is not { } last)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("The revocation list has not been read from the identity service yet."));
+        }
+
+        var age = time.GetUtcNow() - last;
+        return Task.FromResult(age > 3 * options.Value.ResynchronizeInterval
+            ? HealthCheckResult.Degraded($"The revocation list was last read {age.TotalSeconds:0} s ago; events still apply, missed ones are not caught up.")
+            : HealthCheckResult.Healthy($"{list.Count} revocation(s) in force; last read {age.TotalSeconds:0} s ago."));
+    }
 }

@@ -92,19 +92,21 @@ public sealed partial class ElevationExpiry(
         var ended = 0;
         foreach (var elevation in expired)
         {
+            // Tokens first — durable once stored, harmless if two replicas both do it — so that no
+            // crash can leave an elevation ended but its tokens alive; then one replica claims the
+            // end and records it.
+            await scope.ServiceProvider.GetRequiredService<AccessRevocations>()
+                .RevokeSubjectAsync(elevation.UserId, Service, $"Elevation to {elevation.Role} expired", cancellationToken);
             var claimed = await context.RoleElevations
                 .Where(record => record.Id == elevation.Id && record.EndedAt == null)
                 .ExecuteUpdateAsync(update => update.SetProperty(record => record.EndedAt, now), cancellationToken);
             if (claimed == 0)
             {
-                continue; // another replica has it
+                continue; // another replica recorded it
             }
 
             try
             {
-                // Tokens first (the revocation is durable as soon as it is stored), then the record of it.
-                await scope.ServiceProvider.GetRequiredService<AccessRevocations>()
-                    .RevokeSubjectAsync(elevation.UserId, Service, $"Elevation to {elevation.Role} expired", cancellationToken);
                 await trail.RecordAsync(
                     new SecurityEventRecorded
                     {
@@ -120,7 +122,7 @@ public sealed partial class ElevationExpiry(
             }
             catch
             {
-                // Not done: give it back, so the next check (here or on another replica) does it.
+                // Not recorded: give it back, so the next check (here or on another replica) does it again.
                 await context.RoleElevations
                     .Where(record => record.Id == elevation.Id)
                     .ExecuteUpdateAsync(update => update.SetProperty(record => record.EndedAt, (DateTimeOffset?)null), CancellationToken.None);

@@ -101,9 +101,12 @@ internal static partial class UserAdministration
             problems["user_name"] = ["Required: 3–64 characters, letters, digits, '.', '_' or '-'."];
         }
 
-        if (request.FhirUser is not null && !FhirUserFormat().IsMatch(request.FhirUser))
+        // Who the user is in the record follows from the role: a patient is their own Patient, staff a Practitioner.
+        var isPatient = request.Roles?.Contains(PlatformRoles.Patient) == true;
+        var fhirUser = isPatient && request.PatientId is { } ownId ? "Patient/" + ownId : request.FhirUser;
+        if (isPatient ? request.FhirUser is not null && request.FhirUser != fhirUser : fhirUser is not null && !PractitionerFormat().IsMatch(fhirUser))
         {
-            problems["fhir_user"] = ["A FHIR reference: Practitioner/{id}, Patient/{id}, RelatedPerson/{id} or Person/{id}."];
+            problems["fhir_user"] = [isPatient ? "A patient user is Patient/{patient_id}; leave fhir_user out." : "Staff are Practitioner/{id}."];
         }
 
         if (problems.Count > 0)
@@ -116,9 +119,15 @@ internal static partial class UserAdministration
             return TypedResults.Conflict(new ProblemDetailsBody("A user with this name exists already."));
         }
 
+        // One account per patient: a second one linked to the same record would act as that patient.
+        if (request.PatientId is { } patientId && await users.Users.AnyAsync(user => user.PatientId == patientId, context.RequestAborted))
+        {
+            return TypedResults.Conflict(new ProblemDetailsBody("A user is linked to this patient already."));
+        }
+
         // An initial password nobody chose, shown once: the administrator hands it over out of band.
         var password = "Hp-" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18)) + "-9a";
-        var user = new PlatformUser { UserName = request.UserName, PatientId = request.PatientId, FhirUser = request.FhirUser };
+        var user = new PlatformUser { UserName = request.UserName, PatientId = request.PatientId, FhirUser = fhirUser };
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)
         {
@@ -218,7 +227,7 @@ internal static partial class UserAdministration
 
     /// <summary>Removes the user's authenticator and recovery codes: they enrol a new one at their next sign-in (if their role requires it).</summary>
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> ResetAuthenticatorAsync(
-        HttpContext context, string userId, UserManager<PlatformUser> users, IAuditTrail trail)
+        HttpContext context, string userId, UserManager<PlatformUser> users, AccessRevocations revocations, IAuditTrail trail)
     {
         if (await users.FindByIdAsync(userId) is not { } user)
         {
@@ -234,6 +243,9 @@ internal static partial class UserAdministration
         await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "AuthenticatorKey");
         await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "RecoveryCodes");
         await users.UpdateSecurityStampAsync(user);
+
+        // Tokens obtained with the old authenticator (mfa) go too: the next ones need the new one.
+        await revocations.RevokeSubjectAsync(userId, AdministrationExtensions.ActorOf(context), "authenticator reset", context.RequestAborted);
         await trail.AuditAsync(context, SecurityEventKind.UserUpdated, targetUserId: userId, reason: "authenticator reset");
         return TypedResults.NoContent();
     }
@@ -353,8 +365,8 @@ internal static partial class UserAdministration
     [GeneratedRegex("^[A-Za-z0-9.-]{1,64}$")]
     private static partial Regex FhirIdFormat();
 
-    [GeneratedRegex("^(Practitioner|Patient|RelatedPerson|Person)/[A-Za-z0-9.-]{1,64}$")]
-    private static partial Regex FhirUserFormat();
+    [GeneratedRegex("^Practitioner/[A-Za-z0-9.-]{1,64}$")]
+    private static partial Regex PractitionerFormat();
 }
 
 public sealed record UserSummary(

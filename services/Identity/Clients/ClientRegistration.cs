@@ -127,6 +127,10 @@ public sealed partial record ClientRegistration
         {
             Add("scope", "Required: 1–50 SMART scopes, space-separated.");
         }
+        else if (ThirdParty && scopes.Any(scope => scope.Value is SmartScopeApis.IdentityAdministration or SmartScopeApis.KeyManagementAdministration))
+        {
+            Add("scope", "A third-party client never gets the platform's administration scopes.");
+        }
 
         var needsKeys = TokenEndpointAuthMethod is PrivateKeyJwt or TlsClientAuth;
         var keys = Jwks;

@@ -29,6 +29,9 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         {
             user.Property(u => u.FhirUser).HasMaxLength(128);
             user.Property(u => u.PatientId).HasMaxLength(64);
+
+            // One account per patient record: two would both act as that patient.
+            user.HasIndex(u => u.PatientId).IsUnique().HasFilter("\"PatientId\" IS NOT NULL");
         });
         builder.AddAuditOutbox();
         SigningKeyRecord.Configure(builder);

@@ -31,7 +31,8 @@ public sealed class AccessRevocations(
     public async Task<AccessRevoked> RevokeTokenAsync(string tokenId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tokenId);
-        return await RecordAsync(RevocationScope.Token, tokenId, expiresAt + TimeSpan.FromMinutes(2), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await RecordAsync(RevocationScope.Token, tokenId, expiresAt + TimeSpan.FromMinutes(2));
     }
 
     /// <summary>
@@ -41,10 +42,14 @@ public sealed class AccessRevocations(
     public async Task<AccessRevoked> RevokeSubjectAsync(string subject, AuditActor actor, string? reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        await tokens.RevokeBySubjectAsync(subject, cancellationToken);
-        await authorizations.RevokeBySubjectAsync(subject, cancellationToken);
-        var revoked = await RecordAsync(RevocationScope.Subject, subject, time.GetUtcNow() + Coverage, cancellationToken);
-        await AuditAsync(actor, reason, revoked, targetUserId: subject, targetClientId: null, cancellationToken);
+
+        // Once begun, a revocation is carried through even if the caller goes away: half of one
+        // (refresh tokens gone, access tokens still accepted elsewhere) would be worse than none.
+        cancellationToken.ThrowIfCancellationRequested();
+        await tokens.RevokeBySubjectAsync(subject, CancellationToken.None);
+        await authorizations.RevokeBySubjectAsync(subject, CancellationToken.None);
+        var revoked = await RecordAsync(RevocationScope.Subject, subject, time.GetUtcNow() + Coverage);
+        await AuditAsync(actor, reason, revoked, targetUserId: subject, targetClientId: null);
         return revoked;
     }
 
@@ -52,20 +57,21 @@ public sealed class AccessRevocations(
     public async Task<AccessRevoked> RevokeClientAsync(string clientId, AuditActor actor, string? reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientId);
-        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application
-            && await applications.GetIdAsync(application, cancellationToken) is { } applicationId)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (await applications.FindByClientIdAsync(clientId, CancellationToken.None) is { } application
+            && await applications.GetIdAsync(application, CancellationToken.None) is { } applicationId)
         {
-            await tokens.RevokeByApplicationIdAsync(applicationId, cancellationToken);
-            await authorizations.RevokeByApplicationIdAsync(applicationId, cancellationToken);
+            await tokens.RevokeByApplicationIdAsync(applicationId, CancellationToken.None);
+            await authorizations.RevokeByApplicationIdAsync(applicationId, CancellationToken.None);
         }
 
-        var revoked = await RecordAsync(RevocationScope.Client, clientId, time.GetUtcNow() + Coverage, cancellationToken);
-        await AuditAsync(actor, reason, revoked, targetUserId: null, targetClientId: clientId, cancellationToken);
+        var revoked = await RecordAsync(RevocationScope.Client, clientId, time.GetUtcNow() + Coverage);
+        await AuditAsync(actor, reason, revoked, targetUserId: null, targetClientId: clientId);
         return revoked;
     }
 
     /// <summary>Stores the entry (durable first), then publishes it; the relay retries what the broker did not confirm.</summary>
-    private async Task<AccessRevoked> RecordAsync(RevocationScope scope, string value, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    private async Task<AccessRevoked> RecordAsync(RevocationScope scope, string value, DateTimeOffset expiresAt)
     {
         var record = new AccessRevocationRecord
         {
@@ -76,12 +82,12 @@ public sealed class AccessRevocations(
             ExpiresAt = expiresAt,
         };
         database.AccessRevocations.Add(record);
-        await database.SaveChangesAsync(cancellationToken);
-        await publisher.PublishAsync(record.ToEvent(), cancellationToken);
+        await database.SaveChangesAsync(CancellationToken.None);
+        await publisher.PublishAsync(record.ToEvent(), CancellationToken.None);
         return record.ToEvent();
     }
 
-    private async Task AuditAsync(AuditActor actor, string? reason, AccessRevoked revoked, string? targetUserId, string? targetClientId, CancellationToken cancellationToken) =>
+    private async Task AuditAsync(AuditActor actor, string? reason, AccessRevoked revoked, string? targetUserId, string? targetClientId) =>
         await trail.RecordAsync(
             new SecurityEventRecorded
             {
@@ -94,5 +100,5 @@ public sealed class AccessRevocations(
                 ValidUntil = revoked.ExpiresAt,
                 Reason = reason,
             },
-            cancellationToken);
+            CancellationToken.None);
 }

@@ -36,7 +36,7 @@ public static class AuthorizationEndpoints
     }
 
     private static async Task<IResult> AuthorizeAsync(
-        HttpContext context, UserManager<PlatformUser> users, EffectiveRoles effectiveRoles, IOptions<AccountOptions> accounts, AuthorizationInteractions interactions)
+        HttpContext context, UserManager<PlatformUser> users, EffectiveRoles effectiveRoles, IOptions<AccountOptions> accounts, AuthorizationInteractions interactions, TimeProvider time)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("The OpenIddict request is missing.");
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
@@ -56,6 +56,22 @@ public static class AuthorizationEndpoints
             }
 
             return ToLogin(context);
+        }
+
+        // prompt=login, or a session older than max_age: the user signs in again first (OIDC Core 3.1.2.1).
+        var signedInAt = session.Properties?.Items.TryGetValue(SessionClaims.SignedInAt, out var value) == true && long.TryParse(value, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.MinValue;
+        if (request.HasPromptValue(PromptValues.Login)
+            || (request.MaxAge is { } maxAge && time.GetUtcNow() - signedInAt > TimeSpan.FromSeconds(maxAge)))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Refuse(Errors.LoginRequired, "A fresh sign-in is required.");
+            }
+
+            await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+            return ToLogin(context, freshSignIn: true);
         }
 
         var roles = await effectiveRoles.OfAsync(user, context.RequestAborted);
@@ -83,10 +99,12 @@ public static class AuthorizationEndpoints
         identity.SetClaim(Claims.Name, user.UserName);
         identity.SetClaims(Claims.Role, [.. roles]);
         identity.SetClaim(FhirUserClaim, user.FhirUser);
+        identity.SetClaim(Claims.AuthenticationTime, signedInAt.ToUnixTimeSeconds());
         identity.SetClaims(
             Claims.AuthenticationMethodReference,
             multiFactor ? [SessionClaims.Password, SessionClaims.OneTimePassword, SessionClaims.MultiFactor] : [SessionClaims.Password]);
 
+        string? patientId = null;
         if (scopes.Contains("launch/patient") || scopes.Any(scope => scope.StartsWith("patient/", StringComparison.Ordinal)))
         {
             // A patient works on their own record; a clinician picks the patient; nobody else has one.
@@ -96,11 +114,12 @@ public static class AuthorizationEndpoints
                 return answer;
             }
 
-            identity.SetClaim(PatientClaim, patient.PatientId);
+            patientId = patient.PatientId;
+            identity.SetClaim(PatientClaim, patientId);
         }
 
         // A third-party app acts only on what the user approved on the consent screen (remembered).
-        var consent = await interactions.ConsentAsync(context, request, user, identity, scopes);
+        var consent = await interactions.ConsentAsync(context, request, user, identity, scopes, patientId);
         if (consent.Answer is { } refusal)
         {
             return refusal;
@@ -113,14 +132,21 @@ public static class AuthorizationEndpoints
         return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    /// <summary>To the login page, and back here with the same parameters afterwards.</summary>
-    private static ChallengeHttpResult ToLogin(HttpContext context) => TypedResults.Challenge(
-        new AuthenticationProperties { RedirectUri = HereWithParameters(context) },
+    /// <summary>
+    /// To the login page, and back here with the same parameters afterwards — after a sign-in the
+    /// request itself demanded (<paramref name="freshSignIn"/>), without <c>prompt=login</c> and
+    /// <c>max_age</c>, which that sign-in has just satisfied (they would otherwise ask again forever).
+    /// </summary>
+    private static ChallengeHttpResult ToLogin(HttpContext context, bool freshSignIn = false) => TypedResults.Challenge(
+        new AuthenticationProperties { RedirectUri = HereWithParameters(context, freshSignIn) },
         [IdentityConstants.ApplicationScheme]);
 
-    private static string HereWithParameters(HttpContext context)
+    /// <summary>This request's URL with its OAuth parameters — never the pages' own fields or antiforgery token.</summary>
+    private static string HereWithParameters(HttpContext context, bool withoutFreshSignInDemand = false)
     {
-        var parameters = context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList();
+        var parameters = (context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList())
+            .Where(parameter => !parameter.Key.StartsWith("hp_", StringComparison.Ordinal) && !parameter.Key.StartsWith("__", StringComparison.Ordinal))
+            .Where(parameter => !withoutFreshSignInDemand || parameter.Key is not (Parameters.MaxAge or Parameters.Prompt));
         return context.Request.PathBase + context.Request.Path + QueryString.Create(parameters);
     }
 
@@ -162,7 +188,7 @@ public static class AuthorizationEndpoints
     /// </summary>
     private static IEnumerable<string> DestinationsOf(Claim claim, System.Collections.Immutable.ImmutableArray<string> scopes) => claim.Type switch
     {
-        Claims.Subject or Claims.AuthenticationMethodReference => [Destinations.AccessToken, Destinations.IdentityToken],
+        Claims.Subject or Claims.AuthenticationMethodReference or Claims.AuthenticationTime => [Destinations.AccessToken, Destinations.IdentityToken],
         FhirUserClaim when scopes.Contains("fhirUser") => [Destinations.AccessToken, Destinations.IdentityToken],
         Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.IdentityToken],
         Claims.Name => [],

@@ -30,6 +30,9 @@ public sealed partial class AuthorizationInteractions(
     AccountEvents events)
 {
     public const string PatientField = "hp_patient";
+
+    /// <summary>The picker's free-text box (a browser always sends it, empty when a listed patient was chosen).</summary>
+    public const string OtherPatientField = "hp_patient_other";
     public const string ConsentField = "hp_consent";
     public const string Allow = "allow";
 
@@ -56,7 +59,9 @@ public sealed partial class AuthorizationInteractions(
             return (AuthorizationEndpoints.Refuse(Errors.AccessDenied, "No patient context is available for this user."), null);
         }
 
-        var (posted, chosen) = await PostedAsync(context, PatientField);
+        var (posted, form) = await PostedAsync(context, PatientField, OtherPatientField);
+        var typed = form?[OtherPatientField].ToString().Trim();
+        var chosen = !string.IsNullOrEmpty(typed) ? typed : form?[PatientField].ToString();
         switch (posted)
         {
             case Posted.Forged:
@@ -77,7 +82,7 @@ public sealed partial class AuthorizationInteractions(
     /// consent screen, or — when the user said no — access_denied. Other clients need no consent.
     /// </summary>
     public async Task<(IResult? Answer, string? AuthorizationId)> ConsentAsync(
-        HttpContext context, OpenIddictRequest request, PlatformUser user, ClaimsIdentity identity, ImmutableArray<string> scopes)
+        HttpContext context, OpenIddictRequest request, PlatformUser user, ClaimsIdentity identity, ImmutableArray<string> scopes, string? patientId)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
@@ -95,7 +100,8 @@ public sealed partial class AuthorizationInteractions(
             return (null, await authorizations.GetIdAsync(existing, context.RequestAborted));
         }
 
-        var (posted, decision) = await PostedAsync(context, ConsentField);
+        var (posted, form) = await PostedAsync(context, ConsentField);
+        var decision = form?[ConsentField].ToString();
         var clientName = await applications.GetDisplayNameAsync(application, context.RequestAborted) ?? request.ClientId!;
         switch (posted)
         {
@@ -104,7 +110,7 @@ public sealed partial class AuthorizationInteractions(
             case Posted.Nothing when request.HasPromptValue(PromptValues.None):
                 return (AuthorizationEndpoints.Refuse(Errors.ConsentRequired, "The user has not approved this app."), null);
             case Posted.Nothing:
-                return (ConsentPage(context, clientName, scopes), null);
+                return (ConsentPage(context, clientName, scopes, patientId), null);
         }
 
         var reason = "scopes: " + string.Join(' ', scopes);
@@ -119,8 +125,8 @@ public sealed partial class AuthorizationInteractions(
         return (null, await authorizations.GetIdAsync(authorization, context.RequestAborted));
     }
 
-    /// <summary>Whether this request posts an answer to one of these pages, and whether the post is genuine.</summary>
-    private async Task<(Posted Posted, string? Value)> PostedAsync(HttpContext context, string field)
+    /// <summary>Whether this request posts an answer to one of these pages (any of <paramref name="fields"/>), and whether the post is genuine.</summary>
+    private async Task<(Posted Posted, IFormCollection? Form)> PostedAsync(HttpContext context, params string[] fields)
     {
         if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType)
         {
@@ -128,12 +134,12 @@ public sealed partial class AuthorizationInteractions(
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        if (!form.ContainsKey(field))
+        if (!fields.Any(form.ContainsKey))
         {
             return (Posted.Nothing, null);
         }
 
-        return await antiforgery.IsRequestValidAsync(context) ? (Posted.Answer, form[field].ToString()) : (Posted.Forged, null);
+        return await antiforgery.IsRequestValidAsync(context) ? (Posted.Answer, form) : (Posted.Forged, null);
     }
 
     private async Task<ContentHttpResult> PickerPageAsync(HttpContext context, string? error)
@@ -155,12 +161,12 @@ public sealed partial class AuthorizationInteractions(
                 context,
                 $"""
                 <ul id="patients">{options}</ul>
-                <label>Or enter a patient id <input name="{PatientField}" autocomplete="off"></label>
+                <label>Or enter a patient id <input name="{OtherPatientField}" autocomplete="off"></label>
                 """,
                 "<button type=\"submit\">Continue</button>"));
     }
 
-    private ContentHttpResult ConsentPage(HttpContext context, string clientName, ImmutableArray<string> scopes)
+    private ContentHttpResult ConsentPage(HttpContext context, string clientName, ImmutableArray<string> scopes, string? patientId)
     {
         var items = string.Concat(scopes.Select(scope => $"<li>{AccountPages.Encode(ScopeWords.Describe(scope))} <small>({AccountPages.Encode(scope)})</small></li>"));
         return AccountPages.Render(
@@ -169,7 +175,8 @@ public sealed partial class AuthorizationInteractions(
             + "<p>You can withdraw this later by signing out of the app and revoking its access.</p>"
             + FormBackToAuthorize(
                 context,
-                string.Empty,
+                // The patient a clinician picked goes along (and is checked again when the answer arrives).
+                patientId is null ? string.Empty : AccountPages.Hidden(PatientField, patientId),
                 $"""
                 <button type="submit" name="{ConsentField}" value="{Allow}">Allow</button>
                 <button type="submit" name="{ConsentField}" value="deny">Deny</button>
@@ -181,7 +188,7 @@ public sealed partial class AuthorizationInteractions(
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
         var parameters = (context.Request.HasFormContentType ? [.. context.Request.Form] : context.Request.Query.ToList())
-            .Where(parameter => parameter.Key is not (PatientField or ConsentField) && parameter.Key != tokens.FormFieldName)
+            .Where(parameter => parameter.Key is not (PatientField or OtherPatientField or ConsentField) && parameter.Key != tokens.FormFieldName)
             .SelectMany(parameter => parameter.Value.Select(value => AccountPages.Hidden(parameter.Key, value ?? string.Empty)));
         return $"""
             <form method="post" action="{AccountPages.Encode(context.Request.PathBase + context.Request.Path)}">

@@ -24,12 +24,15 @@ internal sealed partial class OneTimeAuthenticatorTokenProvider(IConnectionMulti
     public override async Task<bool> ValidateAsync(string purpose, string token, UserManager<PlatformUser> manager, PlatformUser user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (!await base.ValidateAsync(purpose, token, manager, user))
+
+        // Exactly the six digits an authenticator shows: Identity would also take "0123456" or
+        // "+123456" for 123456, and each spelling would pass the used-code check once more.
+        if (token is not { Length: 6 } || !token.All(char.IsAsciiDigit) || !await base.ValidateAsync(purpose, token, manager, user))
         {
             return false;
         }
 
-        var key = (RedisKey)("identity:totp-used:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(user.Id + "\n" + token.Trim()))));
+        var key = (RedisKey)("identity:totp-used:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(user.Id + "\n" + token))));
         try
         {
             return await redis.GetDatabase().StringSetAsync(key, 1, Remembered, When.NotExists).WaitAsync(CheckTimeout);

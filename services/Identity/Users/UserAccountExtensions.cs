@@ -123,7 +123,10 @@ public static class UserAccountExtensions
         var onSigningIn = cookie.Events.OnSigningIn;
         cookie.Events.OnSigningIn = context =>
         {
-            context.Properties.Items[SessionClaims.SignedInAt] = (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // A refreshed sign-in (new security stamp, enrolment) keeps the session's original start.
+            context.Properties.Items[SessionClaims.SignedInAt] = context.Properties.Items.TryGetValue(SessionClaims.SignedInAt, out var existing) && existing is not null
+                ? existing
+                : (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             return onSigningIn(context);
         };
 

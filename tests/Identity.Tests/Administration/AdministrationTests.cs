@@ -310,6 +310,42 @@ public sealed class AdministrationTests(PostgresServerFixture postgres, RedisSer
         Assert.True(await applications.ValidateClientSecretAsync(client, secret));
     }
 
+    [Fact]
+    public async Task APatientRecord_HasOneAccount_AndAPatientIsTheirOwnFhirUser()
+    {
+        await _host.CreateUserAsync("patient.first", AdminSession.Password, "pat-one", role: PlatformRoles.Patient);
+
+        using var second = await _admin.SendAsync(HttpMethod.Post, "/admin/users", _adminToken, new { user_name = "patient.second", roles = new[] { "patient" }, patient_id = "pat-one" });
+        using var otherRecord = await _admin.SendAsync(HttpMethod.Post, "/admin/users", _adminToken, new { user_name = "patient.third", roles = new[] { "patient" }, patient_id = "pat-three", fhir_user = "Patient/pat-one" });
+        using var staffAsPatient = await _admin.SendAsync(HttpMethod.Post, "/admin/users", _adminToken, new { user_name = "nurse.patient", roles = new[] { "nurse" }, fhir_user = "Patient/pat-one" });
+        using var created = await _admin.SendAsync(HttpMethod.Post, "/admin/users", _adminToken, new { user_name = "patient.fourth", roles = new[] { "patient" }, patient_id = "pat-four" });
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, otherRecord.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, staffAsPatient.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await using var scope = _host.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<HealthPlatform.Identity.Users.PlatformUser>>();
+        Assert.Equal("Patient/pat-four", (await users.FindByNameAsync("patient.fourth"))!.FhirUser);
+    }
+
+    [Fact]
+    public async Task AThirdPartyClient_CannotBeRegisteredWithAnAdministrationScope()
+    {
+        using var refused = await _admin.SendAsync(HttpMethod.Post, "/admin/clients", _adminToken, new
+        {
+            client_id = "sneaky-console",
+            token_endpoint_auth_method = "none",
+            grant_types = new[] { "authorization_code" },
+            redirect_uris = new[] { "https://sneaky.example/callback" },
+            scope = "openid identity.admin",
+            third_party = true,
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("administration scopes", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private async Task EventuallyRefusedAsync(string token)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));

@@ -33,7 +33,7 @@ public sealed class InteractionTests(PostgresServerFixture postgres, RedisServer
         _host = await IdentityServerHost.StartAsync(postgres, redis, broker);
         _browser = new Browser(_host);
         await _host.RegisterAsync(Client(EhrClient, "openid launch/patient patient/Observation.rs"));
-        var thirdParty = Client(ThirdPartyClient, "openid profile");
+        var thirdParty = Client(ThirdPartyClient, "openid profile launch/patient");
         thirdParty.Settings[ClientSettings.ThirdParty] = "true";
         thirdParty.DisplayName = "Step Counter Deluxe";
         await _host.RegisterAsync(thirdParty);
@@ -55,7 +55,12 @@ public sealed class InteractionTests(PostgresServerFixture postgres, RedisServer
         Assert.Contains("Choose a patient", page, StringComparison.Ordinal);
         Assert.Contains("value=\"pat-4711\"", page, StringComparison.Ordinal);
 
-        using var callback = await _browser.SubmitFormAsync(picker, new Dictionary<string, string> { [AuthorizationInteractions.PatientField] = "pat-4711" });
+        // As a browser posts it: the chosen radio button, and the free-text box left empty.
+        using var callback = await _browser.SubmitFormAsync(picker, new Dictionary<string, string>
+        {
+            [AuthorizationInteractions.PatientField] = "pat-4711",
+            [AuthorizationInteractions.OtherPatientField] = string.Empty,
+        });
         using var token = await _host.RequestTokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = GrantTypes.AuthorizationCode,
@@ -85,6 +90,45 @@ public sealed class InteractionTests(PostgresServerFixture postgres, RedisServer
         using var content = new FormUrlEncodedContent(forgedForm);
         using var forged = await _browser.Client.PostAsync(IdentityEndpoints(), content);
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+    }
+
+    [Fact]
+    public async Task ANurseOpeningAThirdPartyApp_PicksAPatient_ThenApproves_AndTheCodeCarriesThatPatient()
+    {
+        var (verifier, challenge) = Browser.Pkce();
+        using var picker = await SignInAsync(ThirdPartyClient, "openid launch/patient", "nurse.picker", challenge);
+        using var consent = await _browser.SubmitFormAsync(picker, new Dictionary<string, string>
+        {
+            [AuthorizationInteractions.PatientField] = string.Empty,
+            [AuthorizationInteractions.OtherPatientField] = "pat-9000",
+        });
+        Assert.Contains("Allow access?", await consent.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var callback = await _browser.SubmitFormAsync(consent, new Dictionary<string, string> { [AuthorizationInteractions.ConsentField] = AuthorizationInteractions.Allow });
+        using var token = await _host.RequestTokenAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.AuthorizationCode,
+            ["code"] = Browser.CallbackParameters(callback, RedirectUri)["code"],
+            ["code_verifier"] = verifier,
+            ["redirect_uri"] = RedirectUri.AbsoluteUri,
+            ["client_id"] = ThirdPartyClient,
+        });
+        Assert.Equal("pat-9000", System.Text.Json.JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("patient").GetString());
+    }
+
+    [Fact]
+    public async Task PromptLogin_MakesASignedInUserSignInAgain_AndTheIdTokenSaysWhen()
+    {
+        using var first = await SignInAsync(EhrClient, "openid", "billing.picker", Browser.Pkce().Challenge);
+        Assert.True(Browser.CallbackParameters(first, RedirectUri).ContainsKey("code"));
+        var parameters = Parameters(EhrClient, "openid", Browser.Pkce().Challenge);
+        parameters["prompt"] = "login";
+
+        using var toLogin = await _browser.AuthorizeAsync(parameters);
+        Assert.Equal(HttpStatusCode.Redirect, toLogin.StatusCode);
+        Assert.Equal("/account/login", _browser.Absolute(toLogin.Headers.Location!).AbsolutePath);
+        using var callback = await _browser.SignInAsync(toLogin, "billing.picker", Password);
+        Assert.True(Browser.CallbackParameters(callback, RedirectUri).ContainsKey("code"));
     }
 
     [Fact]

@@ -105,7 +105,11 @@ public sealed class MultiFactorTests(PostgresServerFixture postgres, RedisServer
         var failed = await _audit.WaitForAsync<SecurityEventRecorded>(recorded => recorded.Kind == SecurityEventKind.MfaFailed);
         Assert.Equal(user.Id, failed.Actor.UserId);
 
-        using var callback = await _browser.SubmitFormAsync(wrong, new Dictionary<string, string> { ["code"] = code });
+        // The right number spelled differently ("0" in front) is no six-digit code: refused, and the code stays unused.
+        using var respelled = await _browser.SubmitFormAsync(wrong, new Dictionary<string, string> { ["code"] = "0" + code });
+        Assert.Contains("That code was not accepted", await respelled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var callback = await _browser.SubmitFormAsync(respelled, new Dictionary<string, string> { ["code"] = code });
         var token = await RedeemAsync(Browser.CallbackParameters(callback, RedirectUri)["code"], verifier);
         Assert.Contains("mfa", token.GetPayloadValue<string[]>("amr"));
         Assert.Equal(PlatformRoles.SecurityOfficer, token.GetClaim("role").Value);

@@ -269,6 +269,10 @@ namespace HealthPlatform.Identity.Infrastructure.Migrations
                         .IsUnique()
                         .HasDatabaseName("UserNameIndex");
 
+                    b.HasIndex("PatientId")
+                        .IsUnique()
+                        .HasFilter("\"PatientId\" IS NOT NULL");
+
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
