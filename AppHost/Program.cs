@@ -33,7 +33,8 @@ var consent = builder.AddPlatformService<Projects.HealthPlatform_Consent>(Resour
     .WithInfrastructure(consentDb, infrastructure);
 
 var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManagement>(ResourceNames.KeyManagement, new ServicePorts(Public: null, Internal: 6004, Management: 7004), pki)
-    .WithInfrastructure(keyManagementDb, infrastructure);
+    .WithInfrastructure(keyManagementDb, infrastructure)
+    .WithDevelopmentRootKey(pki);
 
 var audit = builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005), pki)
     .WithInfrastructure(auditDb, infrastructure);

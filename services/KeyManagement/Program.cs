@@ -9,5 +9,6 @@ builder.AddKeyManagementServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapKeyManagementEndpoints();
 
 app.Run();

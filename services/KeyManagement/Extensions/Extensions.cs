@@ -1,4 +1,5 @@
 using HealthPlatform.KeyManagement.Infrastructure;
+using HealthPlatform.KeyManagement.Keys;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Caching;
@@ -15,6 +16,20 @@ public static class Extensions
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<KeyManagementDbContext>();
+        builder.Services.AddOptionsWithValidateOnStart<KeyManagementOptions>()
+            .Bind(builder.Configuration.GetSection(KeyManagementOptions.SectionName))
+            .Validate(options => ConfiguredRootKey.Parse(options.RootKey) is not null, $"{KeyManagementOptions.SectionName}:RootKey must be 32 bytes, base64 (a mounted secret).")
+            .Validate(options => options.Keys.Keys.All(KeyManagementOptions.IsKeyName), $"{KeyManagementOptions.SectionName}:Keys: names are lower-case letters, digits and '-'.");
+        builder.Services.AddSingleton<IRootKeyProvider, ConfiguredRootKey>();
+        builder.Services.AddSingleton<KeyRing>();
         return builder;
+    }
+
+    /// <summary>The service's routes, all on the internal (mTLS) listener.</summary>
+    public static WebApplication MapKeyManagementEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapDataKeys();
+        return app;
     }
 }

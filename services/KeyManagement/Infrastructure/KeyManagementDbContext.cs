@@ -1,10 +1,17 @@
+using HealthPlatform.KeyManagement.Keys;
 using HealthPlatform.ServiceDefaults.Audit.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.KeyManagement.Infrastructure;
 
-/// <summary>The key-management service's own database; no other service can reach it.</summary>
+/// <summary>The key-management service's own database (key-encryption keys, wrapped by the root key); no other service can reach it.</summary>
 public sealed class KeyManagementDbContext(DbContextOptions<KeyManagementDbContext> options) : DbContext(options)
 {
-    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddAuditOutbox();
+    public DbSet<KeyVersionRecord> KeyVersions => Set<KeyVersionRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.AddAuditOutbox();
+        KeyVersionRecord.Configure(modelBuilder);
+    }
 }

@@ -22,6 +22,35 @@ namespace HealthPlatform.KeyManagement.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("HealthPlatform.KeyManagement.Keys.KeyVersionRecord", b =>
+                {
+                    b.Property<string>("KeyName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_name");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer")
+                        .HasColumnName("kind");
+
+                    b.Property<byte[]>("WrappedMaterial")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("wrapped_material");
+
+                    b.HasKey("KeyName", "Version");
+
+                    b.ToTable("key_versions", (string)null);
+                });
+
             modelBuilder.Entity("HealthPlatform.ServiceDefaults.Audit.Outbox.AuditOutboxMessage", b =>
                 {
                     b.Property<long>("Sequence")

@@ -1,0 +1,45 @@
+using System.Text.RegularExpressions;
+using HealthPlatform.Contracts.Audit;
+
+namespace HealthPlatform.KeyManagement.Keys;
+
+/// <summary>The keys this service holds and who may use them for what (section <c>KeyManagement</c>).</summary>
+public sealed partial class KeyManagementOptions
+{
+    public const string SectionName = "KeyManagement";
+
+    /// <summary>
+    /// The root key (32 bytes, base64) that encrypts every key-encryption key in the database — a
+    /// mounted secret (or, behind <see cref="IRootKeyProvider"/>, an HSM or cloud KMS), never in the
+    /// database. Without it the service does not start.
+    /// </summary>
+    public string? RootKey { get; set; }
+
+    /// <summary>The keys by name (<c>records-phi</c>): their kind and, per calling service, the operations allowed.</summary>
+    public Dictionary<string, ManagedKeyOptions> Keys { get; } = new(StringComparer.Ordinal);
+
+    public static bool IsKeyName(string? name) => name is not null && KeyNameFormat().IsMatch(name);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9\\-]{0,63}\\z")]
+    private static partial Regex KeyNameFormat();
+}
+
+public enum ManagedKeyKind
+{
+    /// <summary>AES-256 key-encryption key: wraps data keys (envelope encryption).</summary>
+    Encryption = 1,
+
+    /// <summary>An asymmetric signing key (checkpoints of the audit log).</summary>
+    Signing,
+}
+
+public sealed class ManagedKeyOptions
+{
+    public ManagedKeyKind Kind { get; set; } = ManagedKeyKind.Encryption;
+
+    /// <summary>Calling service (its certificate's platform identity, e.g. <c>records</c>) → operations it may perform. Nobody else may.</summary>
+    public Dictionary<string, List<KeyOperation>> Callers { get; } = new(StringComparer.Ordinal);
+
+    public bool Allows(string? caller, KeyOperation operation) =>
+        caller is not null && Callers.TryGetValue(caller, out var operations) && operations.Contains(operation);
+}

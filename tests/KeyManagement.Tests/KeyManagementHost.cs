@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using HealthPlatform.KeyManagement.Extensions;
+using HealthPlatform.ServiceDefaults;
+using HealthPlatform.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace HealthPlatform.KeyManagement.Tests;
+
+/// <summary>Postgres, Redis and RabbitMQ for the key-management tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class KeyManagementInfrastructure : ICollectionFixture<PostgresServerFixture>, ICollectionFixture<RedisServerFixture>, ICollectionFixture<RabbitMqServerFixture>
+{
+    public const string Name = "key-management";
+}
+
+/// <summary>
+/// The key-management service as it runs — its database, the broker, its internal mTLS listener
+/// — with the key policy of its appsettings.json, and callers that present the platform
+/// certificates of records, consent or audit.
+/// </summary>
+public sealed class KeyManagementHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private KeyManagementHost(TestPki pki, ServiceHost service, WebApplication app, string rootKey)
+    {
+        Pki = pki;
+        Service = service;
+        _app = app;
+        RootKey = rootKey;
+    }
+
+    public TestPki Pki { get; }
+
+    public ServiceHost Service { get; }
+
+    public string RootKey { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<KeyManagementHost> StartAsync(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        var pki = new TestPki(ResourceNames.KeyManagement, ResourceNames.Records, ResourceNames.Consent, ResourceNames.Audit);
+        var service = new ServiceHost(pki, ResourceNames.KeyManagement);
+        var rootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var builder = service.CreateBuilder(new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"] = await postgres.CreateDatabaseAsync(),
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["ConnectionStrings:messaging"] = broker.ConnectionString,
+            ["KeyManagement:RootKey"] = rootKey,
+        });
+        builder.AddKeyManagementServices();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapKeyManagementEndpoints();
+        await app.StartAsync();
+        using var client = new HttpClient();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await client.GetAsync(new Uri(service.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
+        {
+            await Task.Delay(100, deadline.Token);
+        }
+
+        return new KeyManagementHost(pki, service, app, rootKey);
+    }
+
+    /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> on the internal listener as <paramref name="caller"/> (a platform identity).</summary>
+    public async Task<HttpResponseMessage> PostAsync(string caller, string path, object? body)
+    {
+        using var client = Pki.CreateClient(Pki.Certificate(caller));
+        var response = await client.PostAsJsonAsync(new Uri(Service.Internal, path), body);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Pki.Dispose();
+    }
+}
