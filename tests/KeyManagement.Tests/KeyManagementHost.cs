@@ -38,21 +38,39 @@ public sealed class KeyManagementHost : IAsyncDisposable
 
     public string RootKey { get; }
 
+    public string Database { get; private init; } = "";
+
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<KeyManagementHost> StartAsync(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
+    /// <summary>Starts an instance on a new database — or, as a second replica, on <paramref name="replicaOf"/>'s database with its root key.</summary>
+    public static async Task<KeyManagementHost> StartAsync(
+        PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker, KeyManagementHost? replicaOf = null,
+        IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(broker);
         var pki = new TestPki(ResourceNames.KeyManagement, ResourceNames.Records, ResourceNames.Consent, ResourceNames.Audit);
         var service = new ServiceHost(pki, ResourceNames.KeyManagement);
-        var rootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var builder = service.CreateBuilder(new Dictionary<string, string?>
+        var rootKey = replicaOf?.RootKey ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var configuration = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"] = await postgres.CreateDatabaseAsync(),
+            [$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"] = replicaOf?.Database ?? await postgres.CreateDatabaseAsync(),
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["ConnectionStrings:messaging"] = broker.ConnectionString,
             ["KeyManagement:RootKey"] = rootKey,
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var builder = service.CreateBuilder(configuration);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.AddKeyManagementServices();
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -65,7 +83,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
 
-        return new KeyManagementHost(pki, service, app, rootKey);
+        return new KeyManagementHost(pki, service, app, rootKey) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
     }
 
     /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> on the internal listener as <paramref name="caller"/> (a platform identity).</summary>
@@ -73,6 +91,14 @@ public sealed class KeyManagementHost : IAsyncDisposable
     {
         using var client = Pki.CreateClient(Pki.Certificate(caller));
         var response = await client.PostAsJsonAsync(new Uri(Service.Internal, path), body);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    public async Task<HttpResponseMessage> GetAsync(string caller, string path)
+    {
+        using var client = Pki.CreateClient(Pki.Certificate(caller));
+        var response = await client.GetAsync(new Uri(Service.Internal, path));
         await response.Content.LoadIntoBufferAsync();
         return response;
     }

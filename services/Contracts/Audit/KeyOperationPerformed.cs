@@ -13,6 +13,9 @@ public enum KeyOperation
     RotateRootKey,
     Sign,
     Verify,
+
+    /// <summary>Versions, dates and counts of a key — never its material.</summary>
+    ReadMetadata,
 }
 
 /// <summary>An operation on a key in the key-management service; never any key material.</summary>

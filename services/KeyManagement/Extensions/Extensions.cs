@@ -19,9 +19,12 @@ public static class Extensions
         builder.Services.AddOptionsWithValidateOnStart<KeyManagementOptions>()
             .Bind(builder.Configuration.GetSection(KeyManagementOptions.SectionName))
             .Validate(options => ConfiguredRootKey.Parse(options.RootKey) is not null, $"{KeyManagementOptions.SectionName}:RootKey must be 32 bytes, base64 (a mounted secret).")
-            .Validate(options => options.Keys.Keys.All(KeyManagementOptions.IsKeyName), $"{KeyManagementOptions.SectionName}:Keys: names are lower-case letters, digits and '-'.");
+            .Validate(options => options.Keys.Keys.All(KeyManagementOptions.IsKeyName), $"{KeyManagementOptions.SectionName}:Keys: names are lower-case letters, digits and '-'.")
+            .Validate(options => options.Keys.Values.All(key => key.RotationPeriod is null || key.RotationPeriod >= TimeSpan.FromHours(1)), $"{KeyManagementOptions.SectionName}:Keys:*:RotationPeriod must be at least an hour.")
+            .Validate(options => options.RotationCheckInterval >= TimeSpan.FromMilliseconds(100), $"{KeyManagementOptions.SectionName}:RotationCheckInterval must be at least 100 ms.");
         builder.Services.AddSingleton<IRootKeyProvider, ConfiguredRootKey>();
         builder.Services.AddSingleton<KeyRing>();
+        builder.Services.AddHostedService<ScheduledRotation>();
         return builder;
     }
 
@@ -30,6 +33,7 @@ public static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapDataKeys();
+        app.MapSigningAndMetadata();
         return app;
     }
 }

@@ -9,9 +9,12 @@ public sealed class KeyManagementDbContext(DbContextOptions<KeyManagementDbConte
 {
     public DbSet<KeyVersionRecord> KeyVersions => Set<KeyVersionRecord>();
 
+    public DbSet<ManagedKeyRecord> ManagedKeys => Set<ManagedKeyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddAuditOutbox();
         KeyVersionRecord.Configure(modelBuilder);
+        ManagedKeyRecord.Configure(modelBuilder);
     }
 }

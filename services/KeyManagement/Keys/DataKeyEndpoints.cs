@@ -44,6 +44,7 @@ public static class DataKeyEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapPost("/keys/{name}/data-keys", GenerateAsync).RequireAnyService();
         endpoints.MapPost("/keys/{name}/unwrap", UnwrapAsync).RequireAnyService();
+        endpoints.MapPost("/keys/{name}/rewrap", RewrapAsync).RequireAnyService();
         return endpoints;
     }
 
@@ -51,7 +52,7 @@ public static class DataKeyEndpoints
         HttpContext context, string name, GenerateDataKeyRequest? request, KeyRing ring, IOptions<KeyManagementOptions> options, IAuditTrail trail)
     {
         var operation = request?.IncludePlaintext == false ? KeyOperation.GenerateDataKeyWithoutPlaintext : KeyOperation.GenerateDataKey;
-        if (await RefusedAsync(context, name, operation, options.Value, trail) is { } refusal)
+        if (await RefusedAsync(context, name, operation, ManagedKeyKind.Encryption, options.Value, trail) is { } refusal)
         {
             return refusal;
         }
@@ -61,6 +62,7 @@ public static class DataKeyEndpoints
         try
         {
             var wrapped = WrappedDataKey.Wrap(kek, dataKey);
+            await ring.CountWrapAsync(name, kek.Version, context.RequestAborted);
             await AuditAsync(context, trail, operation, name, kek.Version, AuditOutcome.Success);
             return TypedResults.Ok(new DataKeyResponse(
                 name,
@@ -77,46 +79,13 @@ public static class DataKeyEndpoints
     private static async Task<Results<Ok<DataKeyResponse>, ProblemHttpResult>> UnwrapAsync(
         HttpContext context, string name, UnwrapRequest? request, KeyRing ring, IOptions<KeyManagementOptions> options, IAuditTrail trail)
     {
-        if (await RefusedAsync(context, name, KeyOperation.Unwrap, options.Value, trail) is { } refusal)
+        var (opened, refusal) = await OpenAsync(context, name, request, KeyOperation.Unwrap, ring, options.Value, trail);
+        if (refusal is not null)
         {
             return refusal;
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromBase64String(request?.WrappedKey ?? string.Empty);
-        }
-        catch (FormatException)
-        {
-            return await RefuseAsync(context, trail, KeyOperation.Unwrap, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "malformed-wrapped-key", "wrapped_key must be the base64 of a wrapped data key.");
-        }
-
-        if (!WrappedDataKey.TryParse(bytes, out var wrapped))
-        {
-            return await RefuseAsync(context, trail, KeyOperation.Unwrap, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "malformed-wrapped-key", "This is not a wrapped data key (truncated, or not from this service).");
-        }
-
-        if (wrapped!.KeyName != name)
-        {
-            return await RefuseAsync(context, trail, KeyOperation.Unwrap, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "wrong-key", "The data key was wrapped under another key.");
-        }
-
-        if (await ring.VersionAsync(name, wrapped.KeyVersion, context.RequestAborted) is not { } kek)
-        {
-            return await RefuseAsync(context, trail, KeyOperation.Unwrap, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "unknown-key-version", "The key has no such version.");
-        }
-
-        byte[] dataKey;
-        try
-        {
-            dataKey = wrapped.Unwrap(kek);
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return await RefuseAsync(context, trail, KeyOperation.Unwrap, name, kek.Version, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "tampered-wrapped-key", "The wrapped key was altered: it cannot be unwrapped.");
-        }
-
+        var (kek, dataKey) = opened!.Value;
         try
         {
             await AuditAsync(context, trail, KeyOperation.Unwrap, name, kek.Version, AuditOutcome.Success);
@@ -128,8 +97,86 @@ public static class DataKeyEndpoints
         }
     }
 
+    /// <summary>An old wrap in, a wrap under the current version out: the data key never leaves this service.</summary>
+    private static async Task<Results<Ok<DataKeyResponse>, ProblemHttpResult>> RewrapAsync(
+        HttpContext context, string name, UnwrapRequest? request, KeyRing ring, IOptions<KeyManagementOptions> options, IAuditTrail trail)
+    {
+        var (opened, refusal) = await OpenAsync(context, name, request, KeyOperation.Rewrap, ring, options.Value, trail);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var (_, dataKey) = opened!.Value;
+        try
+        {
+            var current = await ring.CurrentAsync(name, ManagedKeyKind.Encryption, context.RequestAborted);
+            var rewrapped = WrappedDataKey.Wrap(current, dataKey);
+            await ring.CountWrapAsync(name, current.Version, context.RequestAborted);
+            await AuditAsync(context, trail, KeyOperation.Rewrap, name, current.Version, AuditOutcome.Success);
+            return TypedResults.Ok(new DataKeyResponse(name, current.Version, Convert.ToBase64String(rewrapped.ToBytes()), PlaintextKey: null));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>
+    /// Checks the caller and the wrap — base64, an envelope of this service, under this key, a
+    /// version that exists and is not retired, not altered — and returns the data key; or the
+    /// refusal, audited.
+    /// </summary>
+    private static async Task<((KeyEncryptionKey Kek, byte[] DataKey)? Opened, ProblemHttpResult? Refusal)> OpenAsync(
+        HttpContext context, string name, UnwrapRequest? request, KeyOperation operation, KeyRing ring, KeyManagementOptions options, IAuditTrail trail)
+    {
+        if (await RefusedAsync(context, name, operation, ManagedKeyKind.Encryption, options, trail) is { } refusal)
+        {
+            return (null, refusal);
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(request?.WrappedKey ?? string.Empty);
+        }
+        catch (FormatException)
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "malformed-wrapped-key", "wrapped_key must be the base64 of a wrapped data key."));
+        }
+
+        if (!WrappedDataKey.TryParse(bytes, out var wrapped))
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "malformed-wrapped-key", "This is not a wrapped data key (truncated, or not from this service)."));
+        }
+
+        if (wrapped!.KeyName != name)
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "wrong-key", "The data key was wrapped under another key."));
+        }
+
+        if (await ring.VersionAsync(name, wrapped.KeyVersion, context.RequestAborted) is not { } kek)
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "unknown-key-version", "The key has no such version."));
+        }
+
+        if (await ring.StateAsync(name, context.RequestAborted) is { } state && kek.Version < state.MinimumDecryptionVersion)
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, kek.Version, AuditOutcome.Denied, StatusCodes.Status400BadRequest, "version-retired", $"Versions below {state.MinimumDecryptionVersion} no longer decrypt."));
+        }
+
+        try
+        {
+            return ((kek, wrapped.Unwrap(kek)), null);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return (null, await RefuseAsync(context, trail, operation, name, kek.Version, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "tampered-wrapped-key", "The wrapped key was altered: it cannot be unwrapped."));
+        }
+    }
+
     /// <summary>The name, the key's existence and kind, and the caller's right to <paramref name="operation"/>: the first that fails, refused and audited.</summary>
-    private static async Task<ProblemHttpResult?> RefusedAsync(HttpContext context, string name, KeyOperation operation, KeyManagementOptions options, IAuditTrail trail)
+    internal static async Task<ProblemHttpResult?> RefusedAsync(HttpContext context, string name, KeyOperation operation, ManagedKeyKind? kind, KeyManagementOptions options, IAuditTrail trail)
     {
         if (!KeyManagementOptions.IsKeyName(name))
         {
@@ -141,12 +188,15 @@ public static class DataKeyEndpoints
             return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status404NotFound, "unknown-key", "There is no key of this name.");
         }
 
-        if (key.Kind != ManagedKeyKind.Encryption)
+        if (kind is not null && key.Kind != kind)
         {
-            return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "wrong-key-kind", "This key does not wrap data keys.");
+            return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "wrong-key-kind",
+                kind == ManagedKeyKind.Encryption ? "This key does not wrap data keys." : "This key does not sign.");
         }
 
-        if (!key.Allows(context.User.FindFirst(ServiceAuthentication.ServiceClaim)?.Value, operation))
+        var caller = context.User.FindFirst(ServiceAuthentication.ServiceClaim)?.Value;
+        var allowed = operation == KeyOperation.ReadMetadata ? caller is not null && key.Callers.ContainsKey(caller) : key.Allows(caller, operation);
+        if (!allowed)
         {
             return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Denied, StatusCodes.Status403Forbidden, "not-allowed", "This service may not perform this operation with this key.");
         }
@@ -154,14 +204,14 @@ public static class DataKeyEndpoints
         return null;
     }
 
-    private static async Task<ProblemHttpResult> RefuseAsync(
+    internal static async Task<ProblemHttpResult> RefuseAsync(
         HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, int status, string code, string detail)
     {
         await AuditAsync(context, trail, operation, keyName, version, outcome);
         return TypedResults.Problem(detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code });
     }
 
-    private static Task AuditAsync(HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome) =>
+    internal static Task AuditAsync(HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome) =>
         trail.RecordAsync(
             new KeyOperationPerformed
             {

@@ -18,6 +18,9 @@ public sealed partial class KeyManagementOptions
     /// <summary>The keys by name (<c>records-phi</c>): their kind and, per calling service, the operations allowed.</summary>
     public Dictionary<string, ManagedKeyOptions> Keys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How often keys are checked for a scheduled rotation.</summary>
+    public TimeSpan RotationCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public static bool IsKeyName(string? name) => name is not null && KeyNameFormat().IsMatch(name);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9\\-]{0,63}\\z")]
@@ -36,6 +39,9 @@ public enum ManagedKeyKind
 public sealed class ManagedKeyOptions
 {
     public ManagedKeyKind Kind { get; set; } = ManagedKeyKind.Encryption;
+
+    /// <summary>A new version this long after the last one (null: rotated only on request).</summary>
+    public TimeSpan? RotationPeriod { get; set; }
 
     /// <summary>Calling service (its certificate's platform identity, e.g. <c>records</c>) → operations it may perform. Nobody else may.</summary>
     public Dictionary<string, List<KeyOperation>> Callers { get; } = new(StringComparer.Ordinal);

@@ -19,6 +19,9 @@ public sealed class KeyVersionRecord
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>How many data keys this version has wrapped (generated or rewrapped): metadata, never material.</summary>
+    public long WrapCount { get; init; }
+
     internal static void Configure(ModelBuilder modelBuilder) => modelBuilder.Entity<KeyVersionRecord>(key =>
     {
         key.ToTable("key_versions");
@@ -28,5 +31,32 @@ public sealed class KeyVersionRecord
         key.Property(record => record.Kind).HasColumnName("kind");
         key.Property(record => record.WrappedMaterial).HasColumnName("wrapped_material");
         key.Property(record => record.CreatedAt).HasColumnName("created_at");
+        key.Property(record => record.WrapCount).HasColumnName("wrap_count");
+    });
+}
+
+/// <summary>A named key's state: which versions still decrypt, and when it was last rotated.</summary>
+public sealed class ManagedKeyRecord
+{
+    public required string Name { get; init; }
+
+    public required ManagedKeyKind Kind { get; init; }
+
+    /// <summary>Wraps (and signatures) of older versions are refused: they were retired after a rewrap.</summary>
+    public int MinimumDecryptionVersion { get; set; } = 1;
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset LastRotatedAt { get; set; }
+
+    internal static void Configure(ModelBuilder modelBuilder) => modelBuilder.Entity<ManagedKeyRecord>(key =>
+    {
+        key.ToTable("managed_keys");
+        key.HasKey(record => record.Name);
+        key.Property(record => record.Name).HasColumnName("name").HasMaxLength(64);
+        key.Property(record => record.Kind).HasColumnName("kind");
+        key.Property(record => record.MinimumDecryptionVersion).HasColumnName("minimum_decryption_version");
+        key.Property(record => record.CreatedAt).HasColumnName("created_at");
+        key.Property(record => record.LastRotatedAt).HasColumnName("last_rotated_at");
     });
 }

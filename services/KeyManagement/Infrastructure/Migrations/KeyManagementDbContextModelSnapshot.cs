@@ -41,6 +41,10 @@ namespace HealthPlatform.KeyManagement.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("kind");
 
+                    b.Property<long>("WrapCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("wrap_count");
+
                     b.Property<byte[]>("WrappedMaterial")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -49,6 +53,34 @@ namespace HealthPlatform.KeyManagement.Infrastructure.Migrations
                     b.HasKey("KeyName", "Version");
 
                     b.ToTable("key_versions", (string)null);
+                });
+
+            modelBuilder.Entity("HealthPlatform.KeyManagement.Keys.ManagedKeyRecord", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset>("LastRotatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_rotated_at");
+
+                    b.Property<int>("MinimumDecryptionVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("minimum_decryption_version");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("managed_keys", (string)null);
                 });
 
             modelBuilder.Entity("HealthPlatform.ServiceDefaults.Audit.Outbox.AuditOutboxMessage", b =>
