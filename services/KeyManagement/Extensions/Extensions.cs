@@ -24,6 +24,7 @@ public static class Extensions
             .Validate(options => options.RotationCheckInterval >= TimeSpan.FromMilliseconds(100), $"{KeyManagementOptions.SectionName}:RotationCheckInterval must be at least 100 ms.");
         builder.Services.AddSingleton<IRootKeyProvider, ConfiguredRootKey>();
         builder.Services.AddSingleton<KeyRing>();
+        builder.Services.AddSingleton<SubjectKeys>();
         builder.Services.AddHostedService<ScheduledRotation>();
         return builder;
     }
@@ -34,6 +35,7 @@ public static class Extensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapDataKeys();
         app.MapSigningAndMetadata();
+        app.MapSubjectKeys();
         return app;
     }
 }

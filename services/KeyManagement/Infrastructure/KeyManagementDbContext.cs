@@ -11,10 +11,13 @@ public sealed class KeyManagementDbContext(DbContextOptions<KeyManagementDbConte
 
     public DbSet<ManagedKeyRecord> ManagedKeys => Set<ManagedKeyRecord>();
 
+    public DbSet<SubjectKeyRecord> SubjectKeys => Set<SubjectKeyRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddAuditOutbox();
         KeyVersionRecord.Configure(modelBuilder);
         ManagedKeyRecord.Configure(modelBuilder);
+        SubjectKeyRecord.Configure(modelBuilder);
     }
 }

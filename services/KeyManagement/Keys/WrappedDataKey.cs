@@ -17,8 +17,8 @@ public sealed record WrappedDataKey(string KeyName, int KeyVersion, byte[] Heade
     private const int TagSize = 16;
     private static readonly byte[] Magic = "HPW1"u8.ToArray();
 
-    /// <summary>Wraps <paramref name="dataKey"/> under <paramref name="kek"/>.</summary>
-    public static WrappedDataKey Wrap(KeyEncryptionKey kek, ReadOnlySpan<byte> dataKey)
+    /// <summary>Wraps <paramref name="dataKey"/> under <paramref name="kek"/>; <paramref name="context"/> (e.g. a subject) is bound in too, not stored.</summary>
+    public static WrappedDataKey Wrap(KeyEncryptionKey kek, ReadOnlySpan<byte> dataKey, byte[]? context = null)
     {
         ArgumentNullException.ThrowIfNull(kek);
         var header = HeaderOf(kek.Name, kek.Version);
@@ -26,7 +26,8 @@ public sealed record WrappedDataKey(string KeyName, int KeyVersion, byte[] Heade
         var ciphertext = new byte[dataKey.Length];
         var tag = new byte[TagSize];
         using var aes = new AesGcm(kek.Material, TagSize);
-        aes.Encrypt(nonce, dataKey, ciphertext, tag, header);
+        byte[] associated = [.. header, .. context ?? []];
+        aes.Encrypt(nonce, dataKey, ciphertext, tag, associated);
         return new WrappedDataKey(kek.Name, kek.Version, header, nonce, ciphertext, tag);
     }
 
@@ -65,12 +66,13 @@ public sealed record WrappedDataKey(string KeyName, int KeyVersion, byte[] Heade
     }
 
     /// <summary>The data key; throws <see cref="AuthenticationTagMismatchException"/> when anything was altered.</summary>
-    public byte[] Unwrap(KeyEncryptionKey kek)
+    public byte[] Unwrap(KeyEncryptionKey kek, byte[]? context = null)
     {
         ArgumentNullException.ThrowIfNull(kek);
         var dataKey = new byte[Ciphertext.Length];
         using var aes = new AesGcm(kek.Material, TagSize);
-        aes.Decrypt(Nonce, Ciphertext, Tag, dataKey, Header);
+        byte[] associated = [.. Header, .. context ?? []];
+        aes.Decrypt(Nonce, Ciphertext, Tag, dataKey, associated);
         return dataKey;
     }
 

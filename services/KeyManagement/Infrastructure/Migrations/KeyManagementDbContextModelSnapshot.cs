@@ -83,6 +83,40 @@ namespace HealthPlatform.KeyManagement.Infrastructure.Migrations
                     b.ToTable("managed_keys", (string)null);
                 });
 
+            modelBuilder.Entity("HealthPlatform.KeyManagement.Keys.SubjectKeyRecord", b =>
+                {
+                    b.Property<string>("KeyName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_name");
+
+                    b.Property<string>("SubjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("subject_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DestroyedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("destroyed_at");
+
+                    b.Property<string>("DestroyedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("destroyed_by");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("bytea")
+                        .HasColumnName("wrapped_key");
+
+                    b.HasKey("KeyName", "SubjectId");
+
+                    b.ToTable("subject_keys", (string)null);
+                });
+
             modelBuilder.Entity("HealthPlatform.ServiceDefaults.Audit.Outbox.AuditOutboxMessage", b =>
                 {
                     b.Property<long>("Sequence")
