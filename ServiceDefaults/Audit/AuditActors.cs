@@ -31,10 +31,13 @@ public static class AuditActors
             Roles = authenticated
                 ? [.. user.Claims.Where(claim => RoleClaims.Contains(claim.Type) && AuditEventSchema.IsRole(claim.Value)).Select(claim => claim.Value).Distinct(StringComparer.Ordinal)]
                 : [],
-            ServiceIdentity = service is null ? null : $"spiffe://{ServiceIdentity.TrustDomain}/{service}",
+            ServiceIdentity = service is null ? null : ServiceIdentity.UriOf(service),
             NetworkAddress = AddressOf(context.Connection.RemoteIpAddress),
         };
     }
+
+    /// <summary>A platform service acting on its own (a scheduled job), as audit events name it.</summary>
+    public static AuditActor OfService(string service) => new() { ServiceIdentity = ServiceIdentity.UriOf(service) };
 
     private static string? First(ClaimsPrincipal user, string[] types) =>
         types.Select(type => user.FindFirst(type)?.Value).FirstOrDefault(AuditEventSchema.IsIdentifier);

@@ -14,6 +14,9 @@ public static class ServiceIdentity
 
     private const string Prefix = "spiffe://" + TrustDomain + "/";
 
+    /// <summary>A platform service's SPIFFE id: <c>spiffe://healthplatform/{name}</c>.</summary>
+    public static string UriOf(string name) => Prefix + name;
+
     /// <summary>
     /// The name in the certificate's SPIFFE URI, or null unless the certificate carries exactly one
     /// URI (as SPIFFE requires) and it reads exactly <c>spiffe://healthplatform/{name}</c> with a

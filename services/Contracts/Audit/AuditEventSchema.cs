@@ -106,6 +106,13 @@ public static partial class AuditEventSchema
     /// <summary>Whether <paramref name="value"/> may stand as a user, client or token id (printable ASCII, no spaces, at most 256).</summary>
     public static bool IsIdentifier(string? value) => value is not null && Identifier().IsMatch(value);
 
+    /// <summary>Whether <paramref name="value"/> is a FHIR id (letters, digits, '-', '.'; 1 to 64).</summary>
+    public static bool IsFhirId(string? value) => value is not null && FhirId().IsMatch(value);
+
+    /// <summary>A free-text reason fit for an event: control characters dropped, cut at <see cref="MaxReasonLength"/>.</summary>
+    public static string? BoundedReason(string? reason) =>
+        reason is null ? null : new string([.. reason.Where(character => !char.IsControl(character)).Take(MaxReasonLength)]);
+
     /// <summary>Whether <paramref name="value"/> may stand as a role name.</summary>
     public static bool IsRole(string? value) => value is not null && Role().IsMatch(value);
 

@@ -152,7 +152,7 @@ internal static class ClientAdministration
             await revocations.RevokeClientAsync(clientId, AdministrationExtensions.ActorOf(context), reason ?? "client disabled", context.RequestAborted);
         }
 
-        await trail.AuditAsync(context, disabled ? SecurityEventKind.ClientDisabled : SecurityEventKind.ClientUpdated, targetClientId: clientId, reason: disabled ? Bounded(reason) : "enabled");
+        await trail.AuditAsync(context, disabled ? SecurityEventKind.ClientDisabled : SecurityEventKind.ClientUpdated, targetClientId: clientId, reason: disabled ? AuditEventSchema.BoundedReason(reason) : "enabled");
         return TypedResults.NoContent();
     }
 
@@ -201,7 +201,7 @@ internal static class ClientAdministration
             context,
             SecurityEventKind.AgreementRecorded,
             targetClientId: clientId,
-            reason: Bounded($"BAA signed {agreement.SignedOn:yyyy-MM-dd} by {agreement.SignedBy}; document {agreement.DocumentReference}"));
+            reason: AuditEventSchema.BoundedReason($"BAA signed {agreement.SignedOn:yyyy-MM-dd} by {agreement.SignedBy}; document {agreement.DocumentReference}"));
         return TypedResults.Created($"/admin/clients/{clientId}/agreements/{agreement.Id}");
     }
 
@@ -213,13 +213,9 @@ internal static class ClientAdministration
             return TypedResults.NotFound();
         }
 
-        await revocations.RevokeClientAsync(clientId, AdministrationExtensions.ActorOf(context), Bounded(body?.Reason), context.RequestAborted);
+        await revocations.RevokeClientAsync(clientId, AdministrationExtensions.ActorOf(context), AuditEventSchema.BoundedReason(body?.Reason), context.RequestAborted);
         return TypedResults.Accepted((string?)null);
     }
-
-    /// <summary>A reason fit for the audit trail: at most its length limit, no control characters.</summary>
-    internal static string? Bounded(string? reason) =>
-        reason is null ? null : new string([.. reason.Where(character => !char.IsControl(character)).Take(AuditEventSchema.MaxReasonLength)]);
 }
 
 public sealed record ClientSummary(

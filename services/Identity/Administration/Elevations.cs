@@ -6,7 +6,6 @@ using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Authorization;
 using HealthPlatform.ServiceDefaults.Data;
-using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -58,7 +57,7 @@ public sealed partial class ElevationExpiry(
     ILogger<ElevationExpiry> logger) : BackgroundService
 {
     /// <summary>The identity service itself, as the actor of what it does on its own.</summary>
-    public static AuditActor Service { get; } = new() { ServiceIdentity = $"spiffe://{ServiceIdentity.TrustDomain}/{ResourceNames.Identity}" };
+    public static AuditActor Service { get; } = AuditActors.OfService(ResourceNames.Identity);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

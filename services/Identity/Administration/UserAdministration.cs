@@ -206,7 +206,7 @@ internal static partial class UserAdministration
         await users.SetLockoutEnabledAsync(user, true);
         await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
         await users.UpdateSecurityStampAsync(user);
-        var reason = ClientAdministration.Bounded(body?.Reason) ?? "user disabled";
+        var reason = AuditEventSchema.BoundedReason(body?.Reason) ?? "user disabled";
         await revocations.RevokeSubjectAsync(userId, AdministrationExtensions.ActorOf(context), reason, context.RequestAborted);
         await trail.AuditAsync(context, SecurityEventKind.UserDisabled, targetUserId: userId, reason: reason);
         return TypedResults.NoContent();
@@ -240,8 +240,8 @@ internal static partial class UserAdministration
         }
 
         await users.SetTwoFactorEnabledAsync(user, false);
-        await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "AuthenticatorKey");
-        await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "RecoveryCodes");
+        await users.RemoveAuthenticationTokenAsync(user, PlatformUserStore.InternalLoginProvider, PlatformUserStore.AuthenticatorKeyTokenName);
+        await users.RemoveAuthenticationTokenAsync(user, PlatformUserStore.InternalLoginProvider, PlatformUserStore.RecoveryCodeTokenName);
         await users.UpdateSecurityStampAsync(user);
 
         // Tokens obtained with the old authenticator (mfa) go too: the next ones need the new one.
@@ -316,7 +316,7 @@ internal static partial class UserAdministration
         }
 
         await users.UpdateSecurityStampAsync(user);
-        await revocations.RevokeSubjectAsync(userId, AdministrationExtensions.ActorOf(context), ClientAdministration.Bounded(body?.Reason), context.RequestAborted);
+        await revocations.RevokeSubjectAsync(userId, AdministrationExtensions.ActorOf(context), AuditEventSchema.BoundedReason(body?.Reason), context.RequestAborted);
         return TypedResults.Accepted((string?)null);
     }
 
@@ -333,7 +333,7 @@ internal static partial class UserAdministration
             problems["roles"] = ["The patient role stands alone, and needs patient_id."];
         }
 
-        if (patientId is not null && !FhirIdFormat().IsMatch(patientId))
+        if (patientId is not null && !AuditEventSchema.IsFhirId(patientId))
         {
             problems["patient_id"] = ["A FHIR id: 1–64 letters, digits, '-' or '.'."];
         }
@@ -361,9 +361,6 @@ internal static partial class UserAdministration
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex UserNameFormat();
-
-    [GeneratedRegex("^[A-Za-z0-9.-]{1,64}$")]
-    private static partial Regex FhirIdFormat();
 
     [GeneratedRegex("^Practitioner/[A-Za-z0-9.-]{1,64}$")]
     private static partial Regex PractitionerFormat();

@@ -82,7 +82,7 @@ public sealed partial class DevelopmentSeed(
                 break;
             case SeedClientAuthentication.TlsClientAuth:
                 var identity = client.CertificateIdentity ?? throw new InvalidOperationException($"Seed client {clientId}: CertificateIdentity is required for tls_client_auth.");
-                sanUri = $"spiffe://{ServiceIdentity.TrustDomain}/{identity}";
+                sanUri = ServiceIdentity.UriOf(identity);
                 using (var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Folder(options.Value.PkiDirectory, "PkiDirectory"), identity, "tls.crt")))
                 using (var key = certificate.GetECDsaPublicKey() ?? throw new InvalidOperationException($"Seed client {clientId}: the certificate has no EC key."))
                 {

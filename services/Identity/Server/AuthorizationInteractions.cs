@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
-using System.Text.RegularExpressions;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.Identity.Clients;
 using HealthPlatform.Identity.Users;
@@ -22,7 +21,7 @@ namespace HealthPlatform.Identity.Server;
 /// authorization, so it is asked once per app and set of scopes). Each page posts back to the
 /// authorization endpoint with the request's own parameters and an antiforgery token.
 /// </summary>
-public sealed partial class AuthorizationInteractions(
+public sealed class AuthorizationInteractions(
     IAntiforgery antiforgery,
     IOpenIddictApplicationManager applications,
     IOpenIddictAuthorizationManager authorizations,
@@ -70,7 +69,7 @@ public sealed partial class AuthorizationInteractions(
                 return (AuthorizationEndpoints.Refuse(Errors.InteractionRequired, "A patient must be chosen."), null);
             case Posted.Nothing:
                 return (await PickerPageAsync(context, error: null), null);
-            case Posted.Answer when chosen is null || !FhirId().IsMatch(chosen):
+            case Posted.Answer when !AuditEventSchema.IsFhirId(chosen):
                 return (await PickerPageAsync(context, "Choose a patient, or enter a patient id (letters, digits, '-' or '.')."), null);
             default:
                 return (null, chosen);
@@ -116,12 +115,12 @@ public sealed partial class AuthorizationInteractions(
         var reason = "scopes: " + string.Join(' ', scopes);
         if (!string.Equals(decision, Allow, StringComparison.Ordinal))
         {
-            await events.WriteAsync(context, SecurityEventKind.AppAuthorized, AuditOutcome.Denied, user, Bounded(reason), request.ClientId);
+            await events.WriteAsync(context, SecurityEventKind.AppAuthorized, AuditOutcome.Denied, user, AuditEventSchema.BoundedReason(reason), request.ClientId);
             return (AuthorizationEndpoints.Refuse(Errors.AccessDenied, "The user did not allow this app access."), null);
         }
 
         var authorization = await authorizations.CreateAsync(new ClaimsPrincipal(identity), user.Id, applicationId!, AuthorizationTypes.Permanent, scopes, context.RequestAborted);
-        await events.WriteAsync(context, SecurityEventKind.AppAuthorized, AuditOutcome.Success, user, Bounded(reason), request.ClientId);
+        await events.WriteAsync(context, SecurityEventKind.AppAuthorized, AuditOutcome.Success, user, AuditEventSchema.BoundedReason(reason), request.ClientId);
         return (null, await authorizations.GetIdAsync(authorization, context.RequestAborted));
     }
 
@@ -200,8 +199,4 @@ public sealed partial class AuthorizationInteractions(
             """;
     }
 
-    private static string Bounded(string text) => text.Length <= Contracts.Audit.AuditEventSchema.MaxReasonLength ? text : text[..Contracts.Audit.AuditEventSchema.MaxReasonLength];
-
-    [GeneratedRegex("^[A-Za-z0-9.-]{1,64}$")]
-    private static partial Regex FhirId();
 }

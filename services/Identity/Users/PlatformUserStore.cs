@@ -19,9 +19,10 @@ public sealed class PlatformUserStore(
     IdentityDbContext context, IDataProtectionProvider dataProtection, IOptions<SigningKeyOptions> keys, IdentityErrorDescriber? describer = null)
     : UserStore<PlatformUser, IdentityRole, IdentityDbContext>(context, describer)
 {
-    // Where Identity's store keeps recovery codes (its own constants are private).
-    private const string InternalLoginProvider = "[AspNetUserStore]";
-    private const string RecoveryCodeTokenName = "RecoveryCodes";
+    // Where Identity's store keeps the second-factor secrets (its own constants are private).
+    internal const string InternalLoginProvider = "[AspNetUserStore]";
+    internal const string AuthenticatorKeyTokenName = "AuthenticatorKey";
+    internal const string RecoveryCodeTokenName = "RecoveryCodes";
 
     private readonly IDataProtector _authenticatorKeys = dataProtection.CreateProtector("HealthPlatform.Identity.AuthenticatorKey.v1");
 

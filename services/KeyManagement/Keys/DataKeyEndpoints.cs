@@ -211,7 +211,7 @@ public static class DataKeyEndpoints
         return TypedResults.Problem(detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code });
     }
 
-    internal static Task AuditAsync(HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome) =>
+    internal static Task AuditAsync(HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, string? subjectId = null) =>
         trail.RecordAsync(
             new KeyOperationPerformed
             {
@@ -220,6 +220,7 @@ public static class DataKeyEndpoints
                 Operation = operation,
                 KeyName = keyName,
                 KeyVersion = version,
+                SubjectId = subjectId,
                 Outcome = outcome,
             },
             context.RequestAborted);

@@ -3,7 +3,6 @@ using HealthPlatform.KeyManagement.Infrastructure;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Data;
-using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace HealthPlatform.KeyManagement.Keys;
@@ -22,7 +21,7 @@ public sealed partial class ScheduledRotation(
     TimeProvider time,
     ILogger<ScheduledRotation> logger) : BackgroundService
 {
-    private static readonly AuditActor Service = new() { ServiceIdentity = $"spiffe://{ServiceIdentity.TrustDomain}/{ResourceNames.KeyManagement}" };
+    private static readonly AuditActor Service = AuditActors.OfService(ResourceNames.KeyManagement);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -43,7 +43,7 @@ public static class SubjectKeyEndpoints
 
         if (await subjects.GetOrCreateAsync(name, subjectId, context.RequestAborted) is not { } key)
         {
-            await Audit(context, trail, name, null, subjectId, AuditOutcome.Denied);
+            await DataKeyEndpoints.AuditAsync(context, trail, KeyOperation.GetSubjectKey, name, null, AuditOutcome.Denied, subjectId);
             return TypedResults.Problem(
                 detail: "This subject's key was destroyed: their data can no longer be decrypted.",
                 statusCode: StatusCodes.Status410Gone,
@@ -52,7 +52,7 @@ public static class SubjectKeyEndpoints
 
         try
         {
-            await Audit(context, trail, name, key.KeyVersion, subjectId, AuditOutcome.Success);
+            await DataKeyEndpoints.AuditAsync(context, trail, KeyOperation.GetSubjectKey, name, key.KeyVersion, AuditOutcome.Success, subjectId);
             return TypedResults.Ok(new SubjectKeyResponse(name, key.KeyVersion, subjectId, Convert.ToBase64String(key.Key)));
         }
         finally
@@ -60,18 +60,4 @@ public static class SubjectKeyEndpoints
             CryptographicOperations.ZeroMemory(key.Key);
         }
     }
-
-    private static Task Audit(HttpContext context, IAuditTrail trail, string name, int? version, string subjectId, AuditOutcome outcome) =>
-        trail.RecordAsync(
-            new KeyOperationPerformed
-            {
-                Header = trail.NewHeader(),
-                Actor = AuditActors.FromRequest(context),
-                Operation = KeyOperation.GetSubjectKey,
-                KeyName = name,
-                KeyVersion = version,
-                SubjectId = subjectId,
-                Outcome = outcome,
-            },
-            context.RequestAborted);
 }

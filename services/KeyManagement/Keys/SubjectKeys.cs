@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
+using HealthPlatform.Contracts.Audit;
 using HealthPlatform.Contracts.KeyManagement;
 using HealthPlatform.KeyManagement.Infrastructure;
 using MassTransit;
@@ -14,9 +14,9 @@ namespace HealthPlatform.KeyManagement.Keys;
 /// <see cref="SubjectKeyDestroyed"/>; afterwards the subject's data, wherever it was copied
 /// (backups included), cannot be decrypted again.
 /// </summary>
-public sealed partial class SubjectKeys(IServiceScopeFactory scopes, KeyRing ring, IBus bus, TimeProvider time)
+public sealed class SubjectKeys(IServiceScopeFactory scopes, KeyRing ring, IBus bus, TimeProvider time)
 {
-    public static bool IsSubjectId(string? subjectId) => subjectId is not null && FhirId().IsMatch(subjectId);
+    public static bool IsSubjectId(string? subjectId) => AuditEventSchema.IsFhirId(subjectId);
 
     /// <summary>The subject's key (created on first request), or null when it was destroyed.</summary>
     public async Task<(byte[] Key, int KeyVersion)?> GetOrCreateAsync(string name, string subjectId, CancellationToken cancellationToken)
@@ -96,9 +96,6 @@ public sealed partial class SubjectKeys(IServiceScopeFactory scopes, KeyRing rin
 
     /// <summary>A subject key's wrap is bound to its subject too: it cannot be passed off as another patient's.</summary>
     internal static byte[] SubjectContext(string subjectId) => System.Text.Encoding.ASCII.GetBytes("subject|" + subjectId);
-
-    [GeneratedRegex("^[A-Za-z0-9.-]{1,64}\\z")]
-    private static partial Regex FhirId();
 }
 
 /// <summary>A subject's key as stored: wrapped under a key version; after destruction only the tombstone.</summary>
