@@ -34,7 +34,8 @@ var consent = builder.AddPlatformService<Projects.HealthPlatform_Consent>(Resour
 
 var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManagement>(ResourceNames.KeyManagement, new ServicePorts(Public: null, Internal: 6004, Management: 7004), pki)
     .WithInfrastructure(keyManagementDb, infrastructure)
-    .WithDevelopmentRootKey(pki);
+    .WithDevelopmentRootKey(pki)
+    .WithTokenValidation(identity);
 
 var audit = builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005), pki)
     .WithInfrastructure(auditDb, infrastructure);

@@ -44,6 +44,19 @@ internal static class IdentityServiceExtensions
             .WithEnvironment("Identity__SigningKeys__ProtectionKey", File.ReadAllText(keyFile).Trim());
     }
 
+    /// <summary>
+    /// The service accepts access tokens from <paramref name="identity"/>: its issuer as the
+    /// authority, and its internal endpoint (service discovery) for the revocation list.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTokenValidation(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ProjectResource> identity)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(identity);
+        return service
+            .WithEnvironment("TokenValidation__Authority", identity.GetEndpoint(ResourceNames.Endpoints.Public))
+            .WithReference(identity);
+    }
+
     /// <summary>The FHIR base URLs (<c>{public endpoint}/fhir</c>) SMART apps may name as <c>aud</c>.</summary>
     public static IResourceBuilder<ProjectResource> WithFhirBases(this IResourceBuilder<ProjectResource> identity, params IResourceBuilder<ProjectResource>[] fhirServices)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using HealthPlatform.KeyManagement.Extensions;
+using HealthPlatform.KeyManagement.Keys;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -24,13 +25,17 @@ public sealed class KeyManagementHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KeyManagementHost(TestPki pki, ServiceHost service, WebApplication app, string rootKey)
+    private KeyManagementHost(TestPki pki, ServiceHost service, WebApplication app, string rootKey, TestTokenIssuer tokens)
     {
         Pki = pki;
         Service = service;
         _app = app;
         RootKey = rootKey;
+        Tokens = tokens;
     }
+
+    /// <summary>The authorization server whose tokens the service accepts (a test signing key; also serves the revocation list).</summary>
+    public TestTokenIssuer Tokens { get; }
 
     public TestPki Pki { get; }
 
@@ -50,7 +55,8 @@ public sealed class KeyManagementHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(postgres);
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(broker);
-        var pki = new TestPki(ResourceNames.KeyManagement, ResourceNames.Records, ResourceNames.Consent, ResourceNames.Audit);
+        var pki = new TestPki(ResourceNames.KeyManagement, ResourceNames.Records, ResourceNames.Consent, ResourceNames.Audit, ResourceNames.Identity, KeyAdministrationEndpoints.OperatorIdentity);
+        var tokens = await TestTokenIssuer.StartAsync(pki);
         var service = new ServiceHost(pki, ResourceNames.KeyManagement);
         var rootKey = replicaOf?.RootKey ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var configuration = new Dictionary<string, string?>
@@ -59,6 +65,9 @@ public sealed class KeyManagementHost : IAsyncDisposable
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["ConnectionStrings:messaging"] = broker.ConnectionString,
             ["KeyManagement:RootKey"] = rootKey,
+            ["TokenValidation:Authority"] = tokens.Issuer.AbsoluteUri,
+            [$"services:{ResourceNames.Identity}:internal:0"] = tokens.Issuer.AbsoluteUri,
+            ["Revocations:ResynchronizeInterval"] = "00:00:01",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -83,7 +92,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
 
-        return new KeyManagementHost(pki, service, app, rootKey) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
+        return new KeyManagementHost(pki, service, app, rootKey, tokens) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
     }
 
     /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> on the internal listener as <paramref name="caller"/> (a platform identity).</summary>
@@ -91,6 +100,21 @@ public sealed class KeyManagementHost : IAsyncDisposable
     {
         using var client = Pki.CreateClient(Pki.Certificate(caller));
         var response = await client.PostAsJsonAsync(new Uri(Service.Internal, path), body);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    /// <summary>Posts as <paramref name="caller"/> with <paramref name="accessToken"/> as a bearer token (administrative routes).</summary>
+    public async Task<HttpResponseMessage> PostAsync(string caller, string path, object? body, string? accessToken)
+    {
+        using var client = Pki.CreateClient(Pki.Certificate(caller));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Service.Internal, path)) { Content = JsonContent.Create(body) };
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        var response = await client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
     }
@@ -107,6 +131,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await Tokens.DisposeAsync();
         Pki.Dispose();
     }
 }

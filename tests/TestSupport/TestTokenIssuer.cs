@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using HealthPlatform.Contracts.Revocation;
 using HealthPlatform.LocalInfrastructure;
+using HealthPlatform.ServiceDefaults.Authorization.Revocations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -22,6 +24,7 @@ public sealed class TestTokenIssuer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly List<ECDsaSecurityKey> _published = [];
     private readonly List<RsaSecurityKey> _publishedRsa = [];
+    private readonly List<AccessRevoked> _revocations = [];
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     private TestTokenIssuer(WebApplication app, Uri issuer)
@@ -52,9 +55,22 @@ public sealed class TestTokenIssuer : IAsyncDisposable
             ["jwks_uri"] = new Uri(issuerUri, "jwks").AbsoluteUri,
         }));
         app.MapGet("/jwks", () => TypedResults.Text(issuer.Jwks(), "application/json"));
+
+        // The identity service's revocation list, as services that validate tokens read it (on this listener too).
+        app.MapGet(RevocationListClient.Path, () => TypedResults.Json(new RevocationListSnapshot { Revocations = [.. issuer._revocations.ToList()] }));
         await app.StartAsync();
         return issuer;
     }
+
+    /// <summary>Puts every token of <paramref name="subject"/> issued until now on the revocation list (read by validators at their next resynchronization).</summary>
+    public void RevokeSubject(string subject) => _revocations.Add(new AccessRevoked
+    {
+        RevocationId = Guid.NewGuid(),
+        Scope = RevocationScope.Subject,
+        Value = subject,
+        RevokedAt = DateTimeOffset.UtcNow,
+        ExpiresAt = DateTimeOffset.UtcNow.AddHours(1),
+    });
 
     /// <summary>Publishes a new key and signs with it from now on; earlier keys stay published.</summary>
     public ECDsaSecurityKey Rotate()

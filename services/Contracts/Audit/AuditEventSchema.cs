@@ -72,8 +72,7 @@ public static partial class AuditEventSchema
                 CheckIdentifier(security.TargetClientId, nameof(security.TargetClientId), problems);
                 CheckIdentifier(security.TokenId, nameof(security.TokenId), problems);
                 CheckRole(security.Role, nameof(security.Role), problems);
-                Check(security.Reason is null || (security.Reason.Length <= MaxReasonLength && !security.Reason.Any(char.IsControl)),
-                    $"{nameof(security.Reason)} must be at most {MaxReasonLength} characters without control characters.", problems);
+                CheckReason(security.Reason, problems);
                 break;
             case KeyOperationPerformed key:
                 CheckActor(key.Actor, problems);
@@ -82,6 +81,7 @@ public static partial class AuditEventSchema
                 Check(key.KeyName is not null && KeyName().IsMatch(key.KeyName), $"{nameof(key.KeyName)} must be a key name (lower-case letters, digits, '-').", problems);
                 Check(key.KeyVersion is null or > 0, $"{nameof(key.KeyVersion)} must be positive.", problems);
                 CheckFhirId(key.SubjectId, nameof(key.SubjectId), required: false, problems);
+                CheckReason(key.Reason, problems);
                 break;
             case ConsentChanged consent:
                 CheckActor(consent.Actor, problems);
@@ -171,6 +171,10 @@ public static partial class AuditEventSchema
         Check(request.StatusCode is >= 100 and <= 599, "Request.StatusCode must be an HTTP status code.", problems);
         Check(request.Listener is "public" or "internal" or "mtls", "Request.Listener must be 'public', 'internal' or 'mtls'.", problems);
     }
+
+    private static void CheckReason(string? reason, List<string> problems) =>
+        Check(reason is null || (reason.Length <= MaxReasonLength && !reason.Any(char.IsControl)),
+            $"Reason must be at most {MaxReasonLength} characters without control characters.", problems);
 
     private static void CheckBreakTheGlass(bool brokeTheGlass, BreakTheGlassReason? reason, List<string> problems)
     {

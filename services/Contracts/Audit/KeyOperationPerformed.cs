@@ -38,4 +38,7 @@ public sealed record KeyOperationPerformed : AuditEvent
     public string? SubjectId { get; init; }
 
     public required AuditOutcome Outcome { get; init; }
+
+    /// <summary>For administrative operations: why, as the security officer stated it (e.g. an erasure request's reference).</summary>
+    public string? Reason { get; init; }
 }

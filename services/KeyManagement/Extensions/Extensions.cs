@@ -2,6 +2,8 @@ using HealthPlatform.KeyManagement.Infrastructure;
 using HealthPlatform.KeyManagement.Keys;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization.Revocations;
+using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -16,6 +18,10 @@ public static class Extensions
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<KeyManagementDbContext>();
+
+        // Administrative operations take a security officer's token as well as the operator certificate.
+        builder.AddPlatformTokenValidation();
+        builder.AddAccessTokenRevocations();
         builder.Services.AddOptionsWithValidateOnStart<KeyManagementOptions>()
             .Bind(builder.Configuration.GetSection(KeyManagementOptions.SectionName))
             .Validate(options => ConfiguredRootKey.Parse(options.RootKey) is not null, $"{KeyManagementOptions.SectionName}:RootKey must be 32 bytes, base64 (a mounted secret).")
@@ -36,6 +42,7 @@ public static class Extensions
         app.MapDataKeys();
         app.MapSigningAndMetadata();
         app.MapSubjectKeys();
+        app.MapKeyAdministration();
         return app;
     }
 }

@@ -178,6 +178,25 @@ public static class DataKeyEndpoints
     /// <summary>The name, the key's existence and kind, and the caller's right to <paramref name="operation"/>: the first that fails, refused and audited.</summary>
     internal static async Task<ProblemHttpResult?> RefusedAsync(HttpContext context, string name, KeyOperation operation, ManagedKeyKind? kind, KeyManagementOptions options, IAuditTrail trail)
     {
+        if (await UnknownKeyAsync(context, name, operation, kind, options, trail) is { } unknown)
+        {
+            return unknown;
+        }
+
+        var key = options.Keys[name];
+        var caller = context.User.FindFirst(ServiceAuthentication.ServiceClaim)?.Value;
+        var allowed = operation == KeyOperation.ReadMetadata ? caller is not null && key.Callers.ContainsKey(caller) : key.Allows(caller, operation);
+        if (!allowed)
+        {
+            return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Denied, StatusCodes.Status403Forbidden, "not-allowed", "This service may not perform this operation with this key.");
+        }
+
+        return null;
+    }
+
+    /// <summary>The name, the key's existence and (when given) its kind: the first that fails, refused and audited.</summary>
+    internal static async Task<ProblemHttpResult?> UnknownKeyAsync(HttpContext context, string name, KeyOperation operation, ManagedKeyKind? kind, KeyManagementOptions options, IAuditTrail trail)
+    {
         if (!KeyManagementOptions.IsKeyName(name))
         {
             return await RefuseAsync(context, trail, operation, UnreadableKeyName, null, AuditOutcome.Failed, StatusCodes.Status400BadRequest, "invalid-key-name", "A key name is lower-case letters, digits and '-'.");
@@ -194,24 +213,18 @@ public static class DataKeyEndpoints
                 kind == ManagedKeyKind.Encryption ? "This key does not wrap data keys." : "This key does not sign.");
         }
 
-        var caller = context.User.FindFirst(ServiceAuthentication.ServiceClaim)?.Value;
-        var allowed = operation == KeyOperation.ReadMetadata ? caller is not null && key.Callers.ContainsKey(caller) : key.Allows(caller, operation);
-        if (!allowed)
-        {
-            return await RefuseAsync(context, trail, operation, name, null, AuditOutcome.Denied, StatusCodes.Status403Forbidden, "not-allowed", "This service may not perform this operation with this key.");
-        }
-
         return null;
     }
 
     internal static async Task<ProblemHttpResult> RefuseAsync(
-        HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, int status, string code, string detail)
+        HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, int status, string code, string detail, string? subjectId = null)
     {
-        await AuditAsync(context, trail, operation, keyName, version, outcome);
+        await AuditAsync(context, trail, operation, keyName, version, outcome, subjectId);
         return TypedResults.Problem(detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code });
     }
 
-    internal static Task AuditAsync(HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, string? subjectId = null) =>
+    internal static Task AuditAsync(
+        HttpContext context, IAuditTrail trail, KeyOperation operation, string keyName, int? version, AuditOutcome outcome, string? subjectId = null, string? reason = null) =>
         trail.RecordAsync(
             new KeyOperationPerformed
             {
@@ -222,6 +235,7 @@ public static class DataKeyEndpoints
                 KeyVersion = version,
                 SubjectId = subjectId,
                 Outcome = outcome,
+                Reason = AuditEventSchema.BoundedReason(reason),
             },
             context.RequestAborted);
 }
