@@ -132,9 +132,11 @@ public sealed class DataKeyTests(PostgresServerFixture postgres, RedisServerFixt
         using var root = new ConfiguredRootKey(Options.Create(new KeyManagementOptions { RootKey = _host.RootKey }));
         using var otherRoot = new ConfiguredRootKey(Options.Create(new KeyManagementOptions { RootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) }));
 
-        Assert.Equal(32, root.Unwrap(record.WrappedMaterial, context).Length);
-        Assert.ThrowsAny<CryptographicException>(() => otherRoot.Unwrap(record.WrappedMaterial, context));
-        Assert.ThrowsAny<CryptographicException>(() => root.Unwrap(record.WrappedMaterial, System.Text.Encoding.ASCII.GetBytes("healthplatform-kek|consent-phi|1")));
+        Assert.Equal(root.CurrentKeyId, record.RootKeyId);
+        Assert.Equal(32, root.Unwrap(record.RootKeyId, record.WrappedMaterial, context).Length);
+        Assert.Throws<RootKeyUnavailableException>(() => otherRoot.Unwrap(record.RootKeyId, record.WrappedMaterial, context));
+        Assert.ThrowsAny<CryptographicException>(() => otherRoot.Unwrap(otherRoot.CurrentKeyId, record.WrappedMaterial, context));
+        Assert.ThrowsAny<CryptographicException>(() => root.Unwrap(record.RootKeyId, record.WrappedMaterial, System.Text.Encoding.ASCII.GetBytes("healthplatform-kek|consent-phi|1")));
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)

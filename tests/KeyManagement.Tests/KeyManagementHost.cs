@@ -50,7 +50,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
     /// <summary>Starts an instance on a new database — or, as a second replica, on <paramref name="replicaOf"/>'s database with its root key.</summary>
     public static async Task<KeyManagementHost> StartAsync(
         PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker, KeyManagementHost? replicaOf = null,
-        IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+        IDictionary<string, string?>? settings = null, TimeProvider? time = null, bool waitUntilHealthy = true)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         ArgumentNullException.ThrowIfNull(redis);
@@ -87,7 +87,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
         await app.StartAsync();
         using var client = new HttpClient();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await client.GetAsync(new Uri(service.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
+        while (waitUntilHealthy && (await client.GetAsync(new Uri(service.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
         {
             await Task.Delay(100, deadline.Token);
         }

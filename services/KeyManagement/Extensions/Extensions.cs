@@ -6,6 +6,7 @@ using HealthPlatform.ServiceDefaults.Authorization.Revocations;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Messaging;
 
 namespace HealthPlatform.KeyManagement.Extensions;
@@ -25,6 +26,7 @@ public static class Extensions
         builder.Services.AddOptionsWithValidateOnStart<KeyManagementOptions>()
             .Bind(builder.Configuration.GetSection(KeyManagementOptions.SectionName))
             .Validate(options => ConfiguredRootKey.Parse(options.RootKey) is not null, $"{KeyManagementOptions.SectionName}:RootKey must be 32 bytes, base64 (a mounted secret).")
+            .Validate(options => options.AdditionalRootKeys.All(key => ConfiguredRootKey.Parse(key) is not null), $"{KeyManagementOptions.SectionName}:AdditionalRootKeys must each be 32 bytes, base64.")
             .Validate(options => options.Keys.Keys.All(KeyManagementOptions.IsKeyName), $"{KeyManagementOptions.SectionName}:Keys: names are lower-case letters, digits and '-'.")
             .Validate(options => options.Keys.Values.All(key => key.RotationPeriod is null || key.RotationPeriod >= TimeSpan.FromHours(1)), $"{KeyManagementOptions.SectionName}:Keys:*:RotationPeriod must be at least an hour.")
             .Validate(options => options.RotationCheckInterval >= TimeSpan.FromMilliseconds(100), $"{KeyManagementOptions.SectionName}:RotationCheckInterval must be at least 100 ms.");
@@ -32,6 +34,9 @@ public static class Extensions
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddSingleton<SubjectKeys>();
         builder.Services.AddHostedService<ScheduledRotation>();
+        builder.Services.AddSingleton<RootKeyRotation>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RootKeyRotation>());
+        builder.Services.AddHealthChecks().AddCheck<RootKeyHealthCheck>("root-key", tags: [HealthTags.Ready]);
         return builder;
     }
 

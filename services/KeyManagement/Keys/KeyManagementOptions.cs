@@ -15,6 +15,13 @@ public sealed partial class KeyManagementOptions
     /// </summary>
     public string? RootKey { get; set; }
 
+    /// <summary>
+    /// Root keys that unwrap but never wrap (base64, mounted secrets): during a root-key rotation the
+    /// previous key, and before it the next one, so every replica can read what any other wrote.
+    /// Key-encryption keys under one of these are rewrapped under <see cref="RootKey"/> at start.
+    /// </summary>
+    public List<string> AdditionalRootKeys { get; } = [];
+
     /// <summary>The keys by name (<c>records-phi</c>): their kind and, per calling service, the operations allowed.</summary>
     public Dictionary<string, ManagedKeyOptions> Keys { get; } = new(StringComparer.Ordinal);
 

@@ -157,6 +157,7 @@ public sealed class KeyRing(IServiceScopeFactory scopes, IRootKeyProvider root, 
             Version = version,
             Kind = kind,
             WrappedMaterial = root.Wrap(material, Context(name, version)),
+            RootKeyId = root.CurrentKeyId,
             CreatedAt = time.GetUtcNow(),
         });
 
@@ -178,5 +179,5 @@ public sealed class KeyRing(IServiceScopeFactory scopes, IRootKeyProvider root, 
     }
 
     private KeyEncryptionKey Unwrapped(KeyVersionRecord record) =>
-        _unwrapped.GetOrAdd((record.KeyName, record.Version), _ => new KeyEncryptionKey(record.KeyName, record.Version, record.Kind, root.Unwrap(record.WrappedMaterial, Context(record.KeyName, record.Version))));
+        _unwrapped.GetOrAdd((record.KeyName, record.Version), _ => new KeyEncryptionKey(record.KeyName, record.Version, record.Kind, root.Unwrap(record.RootKeyId, record.WrappedMaterial, Context(record.KeyName, record.Version))));
 }

@@ -14,8 +14,11 @@ public sealed class KeyVersionRecord
 
     public required ManagedKeyKind Kind { get; init; }
 
-    /// <summary>nonce ‖ ciphertext ‖ tag, under the root key.</summary>
-    public required byte[] WrappedMaterial { get; init; }
+    /// <summary>nonce ‖ ciphertext ‖ tag, under the root key <see cref="RootKeyId"/>; rewrapped (same material) when the root key is rotated.</summary>
+    public required byte[] WrappedMaterial { get; set; }
+
+    /// <summary>Which root key wrapped <see cref="WrappedMaterial"/> (its id, never the key).</summary>
+    public required string RootKeyId { get; set; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
@@ -30,6 +33,7 @@ public sealed class KeyVersionRecord
         key.Property(record => record.Version).HasColumnName("version");
         key.Property(record => record.Kind).HasColumnName("kind");
         key.Property(record => record.WrappedMaterial).HasColumnName("wrapped_material");
+        key.Property(record => record.RootKeyId).HasColumnName("root_key_id").HasMaxLength(16);
         key.Property(record => record.CreatedAt).HasColumnName("created_at");
         key.Property(record => record.WrapCount).HasColumnName("wrap_count");
     });

@@ -41,6 +41,12 @@ namespace HealthPlatform.KeyManagement.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("kind");
 
+                    b.Property<string>("RootKeyId")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("root_key_id");
+
                     b.Property<long>("WrapCount")
                         .HasColumnType("bigint")
                         .HasColumnName("wrap_count");
