@@ -16,7 +16,14 @@ public sealed class KeyManagementClientHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KeyManagementClientHost(WebApplication app) => _app = app;
+    private KeyManagementClientHost(WebApplication app, CapturedLogs logs)
+    {
+        _app = app;
+        Logs = logs;
+    }
+
+    /// <summary>Every line the calling service logged.</summary>
+    public CapturedLogs Logs { get; }
 
     public DataCipher Cipher => _app.Services.GetRequiredService<DataCipher>();
 
@@ -42,11 +49,13 @@ public sealed class KeyManagementClientHost : IAsyncDisposable
         }
 
         var builder = host.CreateBuilder(configuration);
+        var logs = new CapturedLogs();
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
         }
 
+        builder.Logging.AddProvider(logs);
         builder.AddPlatformMessaging();
         builder.AddKeyManagementClient();
         var app = builder.Build();
@@ -59,7 +68,7 @@ public sealed class KeyManagementClientHost : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
 
-        return new KeyManagementClientHost(app);
+        return new KeyManagementClientHost(app, logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -25,8 +25,9 @@ public sealed class KeyManagementHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KeyManagementHost(TestPki pki, ServiceHost service, WebApplication app, string rootKey, TestTokenIssuer tokens)
+    private KeyManagementHost(TestPki pki, ServiceHost service, WebApplication app, string rootKey, TestTokenIssuer tokens, CapturedLogs logs)
     {
+        Logs = logs;
         Pki = pki;
         Service = service;
         _app = app;
@@ -36,6 +37,9 @@ public sealed class KeyManagementHost : IAsyncDisposable
 
     /// <summary>The authorization server whose tokens the service accepts (a test signing key; also serves the revocation list).</summary>
     public TestTokenIssuer Tokens { get; }
+
+    /// <summary>Every line the service logged.</summary>
+    public CapturedLogs Logs { get; }
 
     public TestPki Pki { get; }
 
@@ -75,11 +79,13 @@ public sealed class KeyManagementHost : IAsyncDisposable
         }
 
         var builder = service.CreateBuilder(configuration);
+        var logs = new CapturedLogs();
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
         }
 
+        builder.Logging.AddProvider(logs);
         builder.AddKeyManagementServices();
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -92,7 +98,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
 
-        return new KeyManagementHost(pki, service, app, rootKey, tokens) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
+        return new KeyManagementHost(pki, service, app, rootKey, tokens, logs) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
     }
 
     /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> on the internal listener as <paramref name="caller"/> (a platform identity).</summary>
