@@ -10,7 +10,8 @@ internal static class KeyManagementServiceExtensions
     /// DEV ONLY: the key-management root key, generated once into the development folder
     /// (owner-only, never committed) and kept, because the database keeps the keys it encrypted.
     /// Elsewhere mount it as a secret (<c>KeyManagement__RootKey</c>) or put an HSM behind
-    /// <c>IRootKeyProvider</c>.
+    /// <c>IRootKeyProvider</c>. The tombstone journal of destroyed subject keys goes beside it,
+    /// outside the database (elsewhere: a volume database backups do not include).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithDevelopmentRootKey(this IResourceBuilder<ProjectResource> keyManagement, DevelopmentPki pki)
     {
@@ -27,6 +28,8 @@ internal static class KeyManagementServiceExtensions
             Secrets.WriteOwnerOnly(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         }
 
-        return keyManagement.WithEnvironment("KeyManagement__RootKey", File.ReadAllText(keyFile).Trim());
+        return keyManagement
+            .WithEnvironment("KeyManagement__RootKey", File.ReadAllText(keyFile).Trim())
+            .WithEnvironment("KeyManagement__TombstoneJournal", Path.Combine(Path.GetDirectoryName(pki.RootDirectory)!, "key-management-tombstones.jsonl"));
     }
 }

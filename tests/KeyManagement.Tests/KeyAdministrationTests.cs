@@ -164,6 +164,42 @@ public sealed class KeyAdministrationTests(PostgresServerFixture postgres, Redis
         Assert.Equal(HttpStatusCode.Gone, afterRestart.StatusCode);
     }
 
+    [Fact]
+    public async Task ARestoredBackup_DoesNotBringADestroyedKeyBack_TheJournalDestroysItAgainBeforeTheServiceIsReady()
+    {
+        using var obtained = await _host.PostAsync(ResourceNames.Records, "/keys/records-phi/subjects/pat-restore", new { });
+        Assert.Equal(HttpStatusCode.OK, obtained.StatusCode);
+        await using var connection = new NpgsqlConnection(_host.Database);
+        await connection.OpenAsync();
+        byte[] backedUp;
+        await using (var backup = new NpgsqlCommand("SELECT wrapped_key FROM subject_keys WHERE subject_id = 'pat-restore'", connection))
+        {
+            backedUp = (byte[])(await backup.ExecuteScalarAsync())!;
+        }
+
+        using var destroyed = await AdministerAsync("/admin/keys/records-phi/subjects/pat-restore/destroy", new { reason = "Erasure request ER-8812" });
+
+        // The backup taken before the destruction is restored (the row as it was).
+        await using (var restore = new NpgsqlCommand("UPDATE subject_keys SET wrapped_key = @key, destroyed_at = NULL, destroyed_by = NULL WHERE subject_id = 'pat-restore'", connection))
+        {
+            restore.Parameters.AddWithValue("key", backedUp);
+            Assert.Equal(1, await restore.ExecuteNonQueryAsync());
+        }
+
+        await using var restarted = await KeyManagementHost.StartAsync(postgres, redis, broker, replicaOf: _host);
+        using var afterRestore = await restarted.PostAsync(ResourceNames.Records, "/keys/records-phi/subjects/pat-restore", new { });
+
+        Assert.Equal((HttpStatusCode.Gone, "subject-key-destroyed"), (afterRestore.StatusCode, await CodeAsync(afterRestore)));
+        await using (var read = new NpgsqlCommand("SELECT wrapped_key IS NULL AND destroyed_by = 'tombstone-journal' FROM subject_keys WHERE subject_id = 'pat-restore'", connection))
+        {
+            Assert.True((bool)(await read.ExecuteScalarAsync())!);
+        }
+
+        var replayed = await _audit.WaitForAsync<KeyOperationPerformed>(e => e.Operation == KeyOperation.DestroySubjectKey && e.SubjectId == "pat-restore" && e.Actor.UserId is null);
+        Assert.Contains("tombstone journal", replayed.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(backedUp), await File.ReadAllTextAsync(_host.Journal), StringComparison.Ordinal);
+    }
+
     /// <summary>Every file of the service's database on disk, after a checkpoint wrote every page out.</summary>
     private async Task<IReadOnlyList<string>> DatabaseFilesAsync()
     {

@@ -49,6 +49,11 @@ public sealed class KeyManagementHost : IAsyncDisposable
 
     public string Database { get; private init; } = "";
 
+    /// <summary>The tombstone journal (outside the database, shared with replicas).</summary>
+    public string Journal { get; private init; } = "";
+
+    private bool OwnsJournal { get; init; }
+
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts an instance on a new database — or, as a second replica, on <paramref name="replicaOf"/>'s database with its root key.</summary>
@@ -69,6 +74,7 @@ public sealed class KeyManagementHost : IAsyncDisposable
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["ConnectionStrings:messaging"] = broker.ConnectionString,
             ["KeyManagement:RootKey"] = rootKey,
+            ["KeyManagement:TombstoneJournal"] = replicaOf?.Journal ?? Path.Combine(Path.GetTempPath(), $"hp-tombstones-{Guid.NewGuid():N}.jsonl"),
             ["TokenValidation:Authority"] = tokens.Issuer.AbsoluteUri,
             [$"services:{ResourceNames.Identity}:internal:0"] = tokens.Issuer.AbsoluteUri,
             ["Revocations:ResynchronizeInterval"] = "00:00:01",
@@ -98,7 +104,11 @@ public sealed class KeyManagementHost : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
 
-        return new KeyManagementHost(pki, service, app, rootKey, tokens, logs) { Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]! };
+        return new KeyManagementHost(pki, service, app, rootKey, tokens, logs) {
+            Database = configuration[$"ConnectionStrings:{ResourceNames.KeyManagementDatabase}"]!,
+            Journal = configuration["KeyManagement:TombstoneJournal"]!,
+            OwnsJournal = replicaOf is null,
+        };
     }
 
     /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> on the internal listener as <paramref name="caller"/> (a platform identity).</summary>
@@ -139,5 +149,9 @@ public sealed class KeyManagementHost : IAsyncDisposable
         await _app.DisposeAsync();
         await Tokens.DisposeAsync();
         Pki.Dispose();
+        if (OwnsJournal)
+        {
+            File.Delete(Journal);
+        }
     }
 }

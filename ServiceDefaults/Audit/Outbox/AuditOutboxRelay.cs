@@ -1,4 +1,5 @@
 using HealthPlatform.Contracts.Audit;
+using HealthPlatform.ServiceDefaults.Data;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,7 +25,8 @@ internal sealed partial class AuditOutboxRelay<TContext>(
     AuditOutboxSignal signal,
     TimeProvider time,
     IOptions<AuditTrailOptions> options,
-    ILogger<AuditOutboxRelay<TContext>> logger) : BackgroundService
+    ILogger<AuditOutboxRelay<TContext>> logger,
+    DatabaseInitializer<TContext>? initializer = null) : BackgroundService
     where TContext : DbContext
 {
     /// <summary>Rows this replica could not read; passed over from then on, so they hold up nothing behind them.</summary>
@@ -34,6 +36,13 @@ internal sealed partial class AuditOutboxRelay<TContext>(
     {
         var settings = options.Value;
         var pause = TimeSpan.Zero;
+
+        // The outbox table comes with the service's migrations: nothing to read before they are in.
+        if (initializer is not null)
+        {
+            await initializer.Completed.WaitAsync(stoppingToken);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -33,6 +33,10 @@ public static class Extensions
         builder.Services.AddSingleton<IRootKeyProvider, ConfiguredRootKey>();
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddSingleton<SubjectKeys>();
+        builder.Services.AddSingleton<TombstoneJournal>();
+        builder.Services.AddSingleton<TombstoneReplay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TombstoneReplay>());
+        builder.Services.AddHealthChecks().AddCheck<TombstoneReplayHealthCheck>("tombstones", tags: [HealthTags.Ready]);
         builder.Services.AddHostedService<ScheduledRotation>();
         builder.Services.AddSingleton<RootKeyRotation>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RootKeyRotation>());

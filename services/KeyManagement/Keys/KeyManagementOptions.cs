@@ -25,6 +25,13 @@ public sealed partial class KeyManagementOptions
     /// <summary>The keys by name (<c>records-phi</c>): their kind and, per calling service, the operations allowed.</summary>
     public Dictionary<string, ManagedKeyOptions> Keys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A file, on a volume that database backups do not include, where every destroyed subject key
+    /// is recorded before the database changes; replayed at start so a restored backup cannot bring
+    /// one back (ADR-009). Unset: no journal, and the readiness check <c>tombstones</c> says degraded.
+    /// </summary>
+    public string? TombstoneJournal { get; set; }
+
     /// <summary>How often keys are checked for a scheduled rotation.</summary>
     public TimeSpan RotationCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -14,7 +14,7 @@ namespace HealthPlatform.KeyManagement.Keys;
 /// <see cref="SubjectKeyDestroyed"/>; afterwards the subject's data, wherever it was copied
 /// (backups included), cannot be decrypted again.
 /// </summary>
-public sealed class SubjectKeys(IServiceScopeFactory scopes, KeyRing ring, IBus bus, TimeProvider time)
+public sealed class SubjectKeys(IServiceScopeFactory scopes, KeyRing ring, TombstoneJournal journal, IBus bus, TimeProvider time)
 {
     public static bool IsSubjectId(string? subjectId) => AuditEventSchema.IsFhirId(subjectId);
 
@@ -63,12 +63,21 @@ public sealed class SubjectKeys(IServiceScopeFactory scopes, KeyRing ring, IBus 
         return (wrapped.Unwrap(version, SubjectContext(subjectId)), version.Version);
     }
 
-    /// <summary>Destroys the subject's key; false when there was none to destroy (a tombstone is kept either way).</summary>
-    public async Task<bool> DestroyAsync(string name, string subjectId, string destroyedBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Destroys the subject's key; false when there was none to destroy (a tombstone is kept either
+    /// way). The tombstone journal hears of it first (unless <paramref name="journalled"/>: it is
+    /// already there), so a crash or a restored backup cannot lose the destruction.
+    /// </summary>
+    public async Task<bool> DestroyAsync(string name, string subjectId, string destroyedBy, CancellationToken cancellationToken, bool journalled = false)
     {
         await using var scope = scopes.CreateAsyncScope();
         var database = scope.ServiceProvider.GetRequiredService<KeyManagementDbContext>();
         var now = time.GetUtcNow();
+        if (!journalled)
+        {
+            await journal.AppendAsync(new Tombstone(name, subjectId, now), cancellationToken);
+        }
+
         var record = await database.SubjectKeys.FirstOrDefaultAsync(key => key.KeyName == name && key.SubjectId == subjectId, cancellationToken);
         var existed = record?.WrappedKey is not null;
         if (record is null)
