@@ -23,18 +23,21 @@ public sealed class DataKeyCache : IDisposable
     private readonly KeyManagementClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _hits;
     private readonly Counter<long> _misses;
     private readonly Counter<long> _evictions;
     private long _hitCount;
     private long _missCount;
 
-    public DataKeyCache(IOptions<KeyManagementClientOptions> options, TimeProvider time)
+    /// <summary>Its meter comes from <paramref name="meters"/> when there is one (a host), so OpenTelemetry exports it.</summary>
+    public DataKeyCache(IOptions<KeyManagementClientOptions> options, TimeProvider time, IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _time = time;
-        _meter = new Meter(MeterName);
+        _ownsMeter = meters is null;
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _hits = _meter.CreateCounter<long>("healthplatform.key_cache.hits", description: "Data keys served from memory.");
         _misses = _meter.CreateCounter<long>("healthplatform.key_cache.misses", description: "Data keys fetched from the key-management service.");
         _evictions = _meter.CreateCounter<long>("healthplatform.key_cache.evictions", description: "Data keys that left the cache (age, uses, capacity or destruction).");
@@ -180,7 +183,10 @@ public sealed class DataKeyCache : IDisposable
     public void Dispose()
     {
         Clear();
-        _meter.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
     private void Remove(string cacheKey, Entry entry)

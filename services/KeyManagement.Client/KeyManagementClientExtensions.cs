@@ -4,6 +4,7 @@ using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
 
 namespace HealthPlatform.KeyManagement.Client;
 
@@ -25,6 +26,7 @@ public static class KeyManagementClientExtensions
             .Validate(options => options.Capacity >= 1, $"{KeyManagementClientOptions.SectionName}:Capacity must be at least 1.");
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DataKeyCache>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(DataKeyCache.MeterName));
         builder.Services.AddSingleton<DataCipher>();
         builder.AddPlatformServiceClient<KeyManagementApi>(ResourceNames.KeyManagement);
         builder.Services.AddSingleton<SubjectKeyEvictions>();

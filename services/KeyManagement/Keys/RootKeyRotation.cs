@@ -26,6 +26,9 @@ public sealed partial class RootKeyRotation(
     private static readonly AuditActor Service = AuditActors.OfService(ResourceNames.KeyManagement);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>A missing root key needs an operator: look again (and log again) only this often.</summary>
+    private static readonly TimeSpan MissingKeyDelay = TimeSpan.FromMinutes(1);
+
     /// <summary>Ids of root keys that wrapped stored versions but are not configured here (empty when all can be opened).</summary>
     public IReadOnlyList<string> MissingRootKeys { get; private set; } = [];
 
@@ -59,6 +62,8 @@ public sealed partial class RootKeyRotation(
                 }
 
                 LogMissing(logger, string.Join(", ", MissingRootKeys));
+                await Task.Delay(MissingKeyDelay, stoppingToken);
+                continue;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
