@@ -16,7 +16,8 @@ var identityDb = infrastructure.AddServiceDatabase(ResourceNames.IdentityDatabas
 var consentDb = infrastructure.AddServiceDatabase(ResourceNames.ConsentDatabase);
 var recordsDb = infrastructure.AddServiceDatabase(ResourceNames.RecordsDatabase);
 var keyManagementDb = infrastructure.AddServiceDatabase(ResourceNames.KeyManagementDatabase);
-var auditDb = infrastructure.AddServiceDatabase(ResourceNames.AuditDatabase);
+// Audit runs as a role that can read and append its log but never change it (ADR-010).
+var auditDb = infrastructure.AddServiceDatabase(ResourceNames.AuditDatabase, withRuntimeRole: true);
 
 // Services, each with its own certificate (spiffe://healthplatform/{name}) for mTLS.
 var pki = builder.AddDevelopmentPki(
@@ -38,7 +39,8 @@ var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManage
     .WithTokenValidation(identity);
 
 var audit = builder.AddPlatformService<Projects.HealthPlatform_Audit>(ResourceNames.Audit, new ServicePorts(Public: 5005, Internal: 6005, Management: 7005), pki)
-    .WithInfrastructure(auditDb, infrastructure);
+    .WithInfrastructure(auditDb, infrastructure)
+    .WithTokenValidation(identity);
 
 // The FHIR bases a SMART app may name as `aud` when it asks the identity service for a token.
 identity.WithFhirBases(records, consent, audit);

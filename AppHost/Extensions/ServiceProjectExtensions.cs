@@ -46,9 +46,16 @@ internal static class ServiceProjectExtensions
     public static IResourceBuilder<ProjectResource> WithInfrastructure(
         this IResourceBuilder<ProjectResource> service,
         IResourceBuilder<ServiceDatabaseResource> database,
-        PlatformInfrastructure infrastructure) =>
+        PlatformInfrastructure infrastructure)
+    {
         service
             .WithReference(database).WaitFor(database)
             .WithReference(infrastructure.Redis).WaitFor(infrastructure.Redis)
             .WithReference(infrastructure.Messaging).WaitFor(infrastructure.Messaging);
+
+        // A service that runs as a weaker role migrates as the owner (Development: the same process).
+        return database.Resource.RuntimePassword is null
+            ? service
+            : service.WithEnvironment($"ConnectionStrings__{database.Resource.DatabaseName}-owner", database.Resource.OwnerConnectionStringExpression);
+    }
 }

@@ -25,6 +25,14 @@ internal static class DatabaseProvisioner
                 ?? throw new InvalidOperationException($"Parameter '{database.Password.Name}' has no value.");
             await EnsureRoleAsync(connection, database.DatabaseName, ScramVerifier.Create(password), cancellationToken);
             await EnsureDatabaseAsync(connection, database.DatabaseName, cancellationToken);
+            if (database.RuntimePassword is not null)
+            {
+                // Owns nothing; the service's migrations (run as the owner) grant it what it may do.
+                var runtimePassword = await database.RuntimePassword.GetValueAsync(cancellationToken)
+                    ?? throw new InvalidOperationException($"Parameter '{database.RuntimePassword.Name}' has no value.");
+                await EnsureRoleAsync(connection, database.RuntimeRoleName, ScramVerifier.Create(runtimePassword), cancellationToken);
+                await ExecuteAsync(connection, $"GRANT CONNECT ON DATABASE {QuoteIdentifier(database.DatabaseName)} TO {QuoteIdentifier(database.RuntimeRoleName)}", cancellationToken);
+            }
         }
     }
 

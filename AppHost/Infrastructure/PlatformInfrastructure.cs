@@ -66,10 +66,14 @@ public sealed partial class PlatformInfrastructure
     /// server is ready (<see cref="DatabaseProvisioner"/>) and reports healthy once its role can
     /// log in to it.
     /// </summary>
-    public IResourceBuilder<ServiceDatabaseResource> AddServiceDatabase(string name)
+    /// <param name="withRuntimeRole">Give the service a second, weaker role to run as (<see cref="ServiceDatabaseResource.RuntimePassword"/>).</param>
+    public IResourceBuilder<ServiceDatabaseResource> AddServiceDatabase(string name, bool withRuntimeRole = false)
     {
         var password = _builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
-        var database = _builder.AddResource(new ServiceDatabaseResource(name, Postgres.Resource, _postgresEndpoint, password.Resource))
+        var runtimePassword = withRuntimeRole
+            ? _builder.AddParameter($"{name}-app-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true)
+            : null;
+        var database = _builder.AddResource(new ServiceDatabaseResource(name, Postgres.Resource, _postgresEndpoint, password.Resource, runtimePassword?.Resource))
             .WithInitialState(new CustomResourceSnapshot
             {
                 ResourceType = "PostgresDatabase",

@@ -14,19 +14,25 @@ public static class DatabaseExtensions
     /// the initializer that applies its migrations, and a readiness check named <paramref name="name"/>
     /// that stays unhealthy until the migrations are in and the database answers.
     /// </summary>
-    public static IHostApplicationBuilder AddPlatformDatabase<TContext>(this IHostApplicationBuilder builder, string name)
+    /// <remarks>
+    /// With <paramref name="ownerConnectionName"/>, the connection string <paramref name="name"/> is a
+    /// weaker runtime role and migrations run as the owner (<see cref="DatabaseOwner{TContext}"/>).
+    /// </remarks>
+    public static IHostApplicationBuilder AddPlatformDatabase<TContext>(this IHostApplicationBuilder builder, string name, string? ownerConnectionName = null)
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
         var connectionString = builder.Configuration.GetRequiredConnectionString(name);
-        try
+        EnsureValid(name, connectionString);
+        if (ownerConnectionName is not null)
         {
-            _ = new NpgsqlConnectionStringBuilder(connectionString);
-        }
-        catch (ArgumentException)
-        {
-            // Npgsql's message may quote the string, password included: name the setting instead.
-            throw new InvalidOperationException($"Setting 'ConnectionStrings:{name}' is not a valid PostgreSQL connection string.");
+            var ownerConnectionString = builder.Configuration.GetSection("ConnectionStrings")[ownerConnectionName];
+            if (ownerConnectionString is not null)
+            {
+                EnsureValid(ownerConnectionName, ownerConnectionString);
+            }
+
+            builder.Services.AddSingleton(new DatabaseOwner<TContext>(ownerConnectionName, ownerConnectionString));
         }
 
         builder.Services.AddDbContext<TContext>((services, options) =>
@@ -43,5 +49,18 @@ public static class DatabaseExtensions
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck<TContext>>(name, tags: [HealthTags.Ready]);
         return builder;
+    }
+
+    private static void EnsureValid(string name, string connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            // Npgsql's message may quote the string, password included: name the setting instead.
+            throw new InvalidOperationException($"Setting 'ConnectionStrings:{name}' is not a valid PostgreSQL connection string.");
+        }
     }
 }

@@ -32,7 +32,15 @@ public sealed partial class DatabaseInitializer<TContext>(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var context = scope.ServiceProvider.GetRequiredService<TContext>();
-                await MigrationRunner.MigrateAsync(context, stoppingToken);
+                if (scope.ServiceProvider.GetService<DatabaseOwner<TContext>>() is { } owner)
+                {
+                    await MigrateAsOwnerAsync(scope.ServiceProvider, context, owner, stoppingToken);
+                }
+                else
+                {
+                    await MigrationRunner.MigrateAsync(context, stoppingToken);
+                }
+
                 LogMigrated(logger, typeof(TContext).Name, attempt);
                 _completed.TrySetResult();
                 return;
@@ -43,6 +51,31 @@ public sealed partial class DatabaseInitializer<TContext>(
                 await Task.Delay(delay, time, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
             }
+        }
+    }
+
+    private static async Task MigrateAsOwnerAsync(IServiceProvider services, TContext runtime, DatabaseOwner<TContext> owner, CancellationToken cancellationToken)
+    {
+        if (owner.ConnectionString is null)
+        {
+            // Someone else migrates (an init container with the owner's credentials): wait for them.
+            var pending = (await runtime.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            if (pending > 0)
+            {
+                throw new MigrationsPendingException($"{pending} migration(s) not applied, and ConnectionStrings:{owner.ConnectionName} is not set here.");
+            }
+
+            return;
+        }
+
+        var runtimeRole = new NpgsqlConnectionStringBuilder(runtime.Database.GetConnectionString()).Username
+            ?? throw new InvalidOperationException("The runtime connection string names no user.");
+        var options = new DbContextOptionsBuilder<TContext>().UseNpgsql(owner.ConnectionString).Options;
+        await using var context = ActivatorUtilities.CreateInstance<TContext>(services, options);
+        await MigrationRunner.MigrateAsync(context, cancellationToken);
+        foreach (var grants in services.GetServices<IDatabaseGrants<TContext>>())
+        {
+            await grants.GrantAsync(context, runtimeRole, cancellationToken);
         }
     }
 
@@ -57,7 +90,7 @@ public sealed partial class DatabaseInitializer<TContext>(
             || postgres.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidCatalogName
                 or PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.CannotConnectNow,
         NpgsqlException npgsql => npgsql.IsTransient,
-        RetryLimitExceededException or TimeoutException => true,
+        RetryLimitExceededException or TimeoutException or MigrationsPendingException => true,
         _ => false,
     };
 
@@ -67,3 +100,6 @@ public sealed partial class DatabaseInitializer<TContext>(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Context}: database not ready (attempt {Attempt}, {Error}: {Reason}); retrying")]
     private static partial void LogRetry(ILogger logger, string context, int attempt, string error, string reason);
 }
+
+/// <summary>The schema is behind and this process may not migrate it: wait for the one that may.</summary>
+internal sealed class MigrationsPendingException(string message) : Exception(message);

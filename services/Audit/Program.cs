@@ -9,5 +9,6 @@ builder.AddAuditServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAuditEndpoints();
 
 app.Run();

@@ -55,6 +55,42 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         return ConnectionString(name);
     }
 
+    /// <summary>
+    /// A fresh database owned by a new login role (which migrates), and a second login role with no
+    /// privileges of its own (which the service runs as, and is granted what it needs by the owner):
+    /// the two-role layout of a service whose runtime must be weaker than its schema's owner.
+    /// </summary>
+    public async Task<ServiceDatabase> CreateDatabaseWithRuntimeRoleAsync()
+    {
+        var name = $"test_{Guid.NewGuid():N}";
+        var owner = (Name: name + "_owner", Password: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        var runtime = (Name: name + "_app", Password: Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
+        {
+            await connection.OpenAsync();
+            foreach (var sql in new[]
+            {
+                $"CREATE ROLE \"{owner.Name}\" LOGIN PASSWORD '{owner.Password}'",
+                $"CREATE ROLE \"{runtime.Name}\" LOGIN PASSWORD '{runtime.Password}'",
+                $"CREATE DATABASE \"{name}\" OWNER \"{owner.Name}\"",
+                $"REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC",
+            })
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        string As((string Name, string Password) role) => new NpgsqlConnectionStringBuilder(ConnectionString(name))
+        {
+            Username = role.Name,
+            Password = role.Password,
+            Pooling = true,
+        }.ConnectionString;
+
+        return new ServiceDatabase(As(owner), As(runtime), ConnectionString(name));
+    }
+
     public async Task DisposeAsync()
     {
         if (_server is not null)
@@ -75,3 +111,8 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         Pooling = false,
     }.ConnectionString;
 }
+
+/// <param name="Owner">The role that owns the database and migrates it.</param>
+/// <param name="Runtime">The role the service runs as: only what the owner granted it.</param>
+/// <param name="Superuser">A superuser on the same database: an attacker with full access, for tampering tests.</param>
+public sealed record ServiceDatabase(string Owner, string Runtime, string Superuser);

@@ -1,21 +1,69 @@
+using HealthPlatform.Audit.Access;
+using HealthPlatform.Audit.Checkpoints;
 using HealthPlatform.Audit.Consumers;
 using HealthPlatform.Audit.Infrastructure;
+using HealthPlatform.Audit.Ingestion;
+using HealthPlatform.Audit.Ledger;
+using HealthPlatform.Audit.Verification;
+using HealthPlatform.KeyManagement.Client;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization.Revocations;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Health;
 using HealthPlatform.ServiceDefaults.Messaging;
+using Npgsql;
+using OpenTelemetry.Metrics;
 
 namespace HealthPlatform.Audit.Extensions;
 
 public static class Extensions
 {
+    /// <summary>The connection string of the role that owns the audit schema and migrates it; the service itself runs as <c>ConnectionStrings:auditdb</c>, which may only read and append.</summary>
+    public const string OwnerConnectionName = ResourceNames.AuditDatabase + "-owner";
+
     public static IHostApplicationBuilder AddAuditServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPlatformDatabase<AuditDbContext>(ResourceNames.AuditDatabase);
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddPlatformDatabase<AuditDbContext>(ResourceNames.AuditDatabase, OwnerConnectionName);
+        builder.Services.AddSingleton<IDatabaseGrants<AuditDbContext>, AuditDatabaseGrants>();
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetRequiredConnectionString(ResourceNames.AuditDatabase)));
         builder.AddPlatformRedis();
-        builder.AddPlatformMessaging(bus => bus.AddConsumer<MessagingProbeConsumer>());
+        builder.AddPlatformMessaging(bus =>
+        {
+            bus.AddConsumer<MessagingProbeConsumer>();
+            bus.AddConsumer<AuditEventConsumer>(typeof(AuditEventConsumerDefinition));
+        });
         builder.AddAuditOutbox<AuditDbContext>();
+        builder.AddKeyManagementClient();
+        builder.AddAuditAccess();
+        builder.AddAccessTokenRevocations();
+
+        builder.Services.AddOptionsWithValidateOnStart<AuditLogOptions>()
+            .Bind(builder.Configuration.GetSection(AuditLogOptions.SectionName))
+            .Validate(options => options.MaxEventBytes is >= 1024 and <= 1024 * 1024, $"{AuditLogOptions.SectionName}:MaxEventBytes must be between 1 KiB and 1 MiB.")
+            .Validate(options => options.MaxBatchSize is >= 1 and <= 5000, $"{AuditLogOptions.SectionName}:MaxBatchSize must be between 1 and 5000.")
+            .Validate(options => options.CheckpointInterval >= TimeSpan.FromMilliseconds(100), $"{AuditLogOptions.SectionName}:CheckpointInterval must be at least 100 ms.")
+            .Validate(options => !string.IsNullOrWhiteSpace(options.SigningKey), $"{AuditLogOptions.SectionName}:SigningKey names the key-management signing key.");
+        builder.Services.AddSingleton<AuditLogMetrics>();
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(AuditLogMetrics.MeterName));
+        builder.Services.AddSingleton<AuditLedger>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditLedger>());
+        builder.Services.AddSingleton<CheckpointWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointWriter>());
+        builder.Services.AddSingleton<ChainVerifier>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<AppendOnlyHealthCheck>(AppendOnlyHealthCheck.Name, tags: [HealthTags.Ready])
+            .AddCheck<ErrorQueueHealthCheck>(ErrorQueueHealthCheck.Name, tags: [HealthTags.Ready])
+            .AddCheck<CheckpointHealthCheck>(CheckpointHealthCheck.Name, tags: [HealthTags.Ready]);
         return builder;
+    }
+
+    public static WebApplication MapAuditEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapChainVerification();
+        return app;
     }
 }

@@ -49,6 +49,15 @@ public enum SecurityEventKind
 
     /// <summary>Every token of a user or a client revoked at once (containment).</summary>
     AccessRevoked,
+
+    /// <summary>Someone searched or read the audit log (an accounting of disclosures included).</summary>
+    AuditLogQueried,
+
+    /// <summary>A security officer had the audit log's hash chain and checkpoints verified.</summary>
+    AuditLogVerified,
+
+    /// <summary>A security officer acknowledged an alert.</summary>
+    AlertAcknowledged,
 }
 
 /// <summary>The request a security event is about: its route template, never the raw URL and its query.</summary>

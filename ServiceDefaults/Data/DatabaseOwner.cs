@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace HealthPlatform.ServiceDefaults.Data;
+
+/// <summary>
+/// A service whose runtime database role is deliberately weaker than the role that owns its
+/// schema: migrations run with the owner's connection string (<c>ConnectionStrings:{name}</c>),
+/// then <see cref="IDatabaseGrants{TContext}"/> gives the runtime role exactly the privileges it
+/// needs. Where the owner's connection string is not configured (a Kubernetes deployment that
+/// migrates in an init container or a Job), the service waits until the migrations are in.
+/// </summary>
+public sealed record DatabaseOwner<TContext>(string ConnectionName, string? ConnectionString)
+    where TContext : DbContext;
+
+/// <summary>Grants the runtime role its privileges, as the owner, after every migration run (idempotently).</summary>
+public interface IDatabaseGrants<TContext>
+    where TContext : DbContext
+{
+    Task GrantAsync(TContext owner, string runtimeRole, CancellationToken cancellationToken);
+}
