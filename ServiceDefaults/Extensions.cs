@@ -37,6 +37,8 @@ public static class Extensions
         builder.AddPlatformHealthChecks();
 
         builder.Services.AddProblemDetails();
+        // FHIR routes answer errors as OperationOutcomes: this writer goes before the default one.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, Fhir.OperationOutcomeWriter>());
         // A malformed or oversized request is the client's error (400/413), not the server's.
         builder.Services.Configure<ExceptionHandlerOptions>(handler => handler.StatusCodeSelector =
             exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);

@@ -54,8 +54,8 @@ internal static class ServiceProjectExtensions
             .WithReference(infrastructure.Messaging).WaitFor(infrastructure.Messaging);
 
         // A service that runs as a weaker role migrates as the owner (Development: the same process).
-        return database.Resource.RuntimePassword is null
-            ? service
-            : service.WithEnvironment($"ConnectionStrings__{database.Resource.DatabaseName}-owner", database.Resource.OwnerConnectionStringExpression);
+        return infrastructure.OwnerOf(database) is { } owner
+            ? service.WithReference(owner).WaitFor(owner)
+            : service;
     }
 }

@@ -12,6 +12,7 @@ public sealed partial class PlatformInfrastructure
     private readonly IDistributedApplicationBuilder _builder;
     private readonly EndpointReference _postgresEndpoint;
     private readonly List<ServiceDatabaseResource> _databases = [];
+    private readonly Dictionary<ServiceDatabaseResource, IResourceBuilder<ServiceDatabaseOwnerResource>> _owners = [];
 
     internal PlatformInfrastructure(
         IDistributedApplicationBuilder builder,
@@ -52,6 +53,11 @@ public sealed partial class PlatformInfrastructure
             {
                 await notifications.PublishUpdateAsync(database, snapshot => snapshot with { State = state });
             }
+
+            foreach (var owner in _owners.Values)
+            {
+                await notifications.PublishUpdateAsync(owner.Resource, snapshot => snapshot with { State = state });
+            }
         });
     }
 
@@ -83,7 +89,28 @@ public sealed partial class PlatformInfrastructure
             .ExcludeFromManifest();
         _builder.AddConnectionHealthCheck(database, ConnectionProbes.PostgresAsync);
         _databases.Add(database.Resource);
+        if (withRuntimeRole)
+        {
+            var owner = _builder.AddResource(new ServiceDatabaseOwnerResource(database.Resource))
+                .WithInitialState(new CustomResourceSnapshot
+                {
+                    ResourceType = "PostgresDatabaseOwner",
+                    State = KnownResourceStates.Waiting,
+                    Properties = [],
+                })
+                .ExcludeFromManifest();
+            _builder.AddConnectionHealthCheck(owner, ConnectionProbes.PostgresAsync);
+            _owners[database.Resource] = owner;
+        }
+
         return database;
+    }
+
+    /// <summary>The owner's connection of a database added with a runtime role; null otherwise.</summary>
+    public IResourceBuilder<ServiceDatabaseOwnerResource>? OwnerOf(IResourceBuilder<ServiceDatabaseResource> database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        return _owners.GetValueOrDefault(database.Resource);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Creating the role and database failed: {Error}")]

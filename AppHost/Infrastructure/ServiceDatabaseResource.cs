@@ -36,3 +36,16 @@ public sealed class ServiceDatabaseResource(
     public ReferenceExpression OwnerConnectionStringExpression => ReferenceExpression.Create(
         $"Host={serverEndpoint.Property(EndpointProperty.Host)};Port={serverEndpoint.Property(EndpointProperty.Port)};Username={DatabaseName};Password={Password};Database={DatabaseName}");
 }
+
+/// <summary>
+/// The owner's connection to a database whose service runs as a weaker role: given to the service
+/// as <c>ConnectionStrings:{name}-owner</c> to migrate with. Ready when the database is. (Not a
+/// child resource: waiting for it should not wait for the database and its server twice.)
+/// </summary>
+public sealed class ServiceDatabaseOwnerResource(ServiceDatabaseResource database)
+    : Resource(database.Name + "-owner"), IResourceWithConnectionString
+{
+    public ServiceDatabaseResource Database { get; } = database;
+
+    public ReferenceExpression ConnectionStringExpression => Database.OwnerConnectionStringExpression;
+}

@@ -1,6 +1,7 @@
 using HealthPlatform.Audit.Access;
 using HealthPlatform.Audit.Checkpoints;
 using HealthPlatform.Audit.Consumers;
+using HealthPlatform.Audit.Fhir;
 using HealthPlatform.Audit.Infrastructure;
 using HealthPlatform.Audit.Ingestion;
 using HealthPlatform.Audit.Ledger;
@@ -64,6 +65,7 @@ public static class Extensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapChainVerification();
+        app.MapAuditEvents();
         return app;
     }
 }

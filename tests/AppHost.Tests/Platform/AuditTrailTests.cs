@@ -4,28 +4,25 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using HealthPlatform.ServiceDefaults;
-using RabbitMQ.Client;
+using Npgsql;
 
 namespace HealthPlatform.AppHost.Tests.Platform;
 
 /// <summary>
-/// The running platform's audit producers: what each service refuses reaches the durable audit
-/// queue — which no test declares: the producers do — marked with its source and trace.
+/// The running platform's audit trail end to end: what each service refuses travels the broker to
+/// the audit service and is stored in its hash-chained log, marked with its source and trace.
 /// </summary>
 [Collection(PlatformGroup.Name)]
 public sealed class AuditTrailTests(PlatformFixture fixture) : IDisposable
 {
-    /// <summary>The queue producers declare (HealthPlatform.Contracts.Audit.AuditEventTypes.QueueName).</summary>
-    private const string AuditQueue = "audit-events";
-
     private static readonly string[] PublicServices = [ResourceNames.Identity, ResourceNames.Records, ResourceNames.Consent, ResourceNames.Audit];
 
     private readonly PlatformClient _clients = new(fixture.Platform);
 
     [Fact]
-    public async Task AnUnauthenticatedRequest_ToEveryPublicEndpoint_IsASecurityEventInTheAuditQueue()
+    public async Task AnUnauthenticatedRequest_ToEveryPublicEndpoint_IsStoredInTheAuditLog()
     {
-        // Each request starts its own trace, so its event can be told from everything else in the queue.
+        // Each request starts its own trace, so its event can be told from everything else in the log.
         var traces = new Dictionary<string, string>();
         using var client = _clients.Create();
         foreach (var service in PublicServices)
@@ -38,58 +35,38 @@ public sealed class AuditTrailTests(PlatformFixture fixture) : IDisposable
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        var broker = new ConnectionFactory { Uri = new Uri((await fixture.Platform.App.GetConnectionStringAsync(ResourceNames.Messaging))!) };
-        await using var connection = await broker.CreateConnectionAsync();
+        // Read as the audit service itself reads: its own (read-and-append) role.
+        await using var connection = new NpgsqlConnection(await fixture.Platform.App.GetConnectionStringAsync(ResourceNames.AuditDatabase));
+        await connection.OpenAsync();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await WaitForQueueAsync(connection, deadline.Token);
-
-        // Other events stay unacknowledged on this channel (so the next get moves past them) and
-        // go back to the queue when it closes.
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: deadline.Token);
-        var found = new Dictionary<string, JsonElement>();
+        var found = new Dictionary<string, (string EventType, string Source, JsonElement Event)>();
         while (found.Count < traces.Count)
         {
-            if (await channel.BasicGetAsync(AuditQueue, autoAck: false, deadline.Token) is not { } message)
+            await using var query = new NpgsqlCommand(
+                "SELECT event_type, source, payload FROM audit_entries WHERE payload::jsonb->'header'->>'traceId' = ANY(@traces)", connection);
+            query.Parameters.AddWithValue("traces", traces.Keys.ToArray());
+            await using var reader = await query.ExecuteReaderAsync(deadline.Token);
+            while (await reader.ReadAsync(deadline.Token))
             {
-                await Task.Delay(100, deadline.Token);
-                continue;
+                var payload = reader.GetString(2);
+                Assert.DoesNotContain("Doe", payload, StringComparison.Ordinal);
+                var auditEvent = JsonDocument.Parse(payload).RootElement.Clone();
+                found[auditEvent.GetProperty("header").GetProperty("traceId").GetString()!] = (reader.GetString(0), reader.GetString(1), auditEvent);
             }
 
-            using var envelope = JsonDocument.Parse(message.Body);
-            var auditEvent = envelope.RootElement.GetProperty("message").Clone();
-            if (auditEvent.GetProperty("header").TryGetProperty("traceId", out var traceId) && traceId.GetString() is { } id && traces.ContainsKey(id))
+            if (found.Count < traces.Count)
             {
-                Assert.EndsWith(":SecurityEventRecorded", envelope.RootElement.GetProperty("messageType")[0].GetString(), StringComparison.Ordinal);
-                Assert.DoesNotContain("Doe", System.Text.Encoding.UTF8.GetString(message.Body.Span), StringComparison.Ordinal);
-                found[id] = auditEvent;
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, deadline.Token);
+                await Task.Delay(200, deadline.Token);
             }
         }
 
         foreach (var (traceId, service) in traces)
         {
-            Assert.Equal(service, found[traceId].GetProperty("header").GetProperty("source").GetString());
-            Assert.Equal(401, found[traceId].GetProperty("request").GetProperty("statusCode").GetInt32());
+            Assert.Equal("SecurityEventRecorded", found[traceId].EventType);
+            Assert.Equal(service, found[traceId].Source);
+            Assert.Equal(401, found[traceId].Event.GetProperty("request").GetProperty("statusCode").GetInt32());
         }
     }
 
     public void Dispose() => _clients.Dispose();
-
-    private static async Task WaitForQueueAsync(IConnection connection, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            // Asking for a queue that is not there closes the channel: a fresh one each time.
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            try
-            {
-                await channel.QueueDeclarePassiveAsync(AuditQueue, cancellationToken);
-                return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-    }
 }
