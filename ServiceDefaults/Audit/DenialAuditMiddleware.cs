@@ -1,4 +1,5 @@
 using HealthPlatform.Contracts.Audit;
+using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -42,13 +43,27 @@ internal sealed class DenialAuditMiddleware(RequestDelegate next, PlatformListen
         }
 
         var method = context.Request.Method;
+        var actor = AuditActors.FromRequest(context);
+        var revoked = status == StatusCodes.Status401Unauthorized ? context.Features.Get<RevokedTokenPresented>()?.Token : null;
+        if (revoked is not null)
+        {
+            kind = SecurityEventKind.TokenRefused;
+            actor = actor with
+            {
+                UserId = AuditEventSchema.IsIdentifier(revoked.Subject) ? revoked.Subject : null,
+                ClientId = AuditEventSchema.IsIdentifier(revoked.ClientId) ? revoked.ClientId : null,
+            };
+        }
+
         return writer.WriteAsync(
             new SecurityEventRecorded
             {
                 Header = trail.NewHeader(),
                 Kind = kind.Value,
-                Actor = AuditActors.FromRequest(context),
+                Actor = actor,
                 Outcome = AuditOutcome.Denied,
+                TokenId = revoked is not null && AuditEventSchema.IsIdentifier(revoked.TokenId) ? revoked.TokenId : null,
+                Reason = revoked is null ? null : SecurityEventReasons.RevokedToken,
                 Request = new AuditRequest
                 {
                     // Any token is a method to Kestrel ("get", "X-SCAN"); the event keeps only what the schema allows.

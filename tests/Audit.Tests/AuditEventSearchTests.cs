@@ -159,6 +159,19 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
         // Their own search is now in their history too (an E by them); the accesses are still the two.
         Assert.Equal(2, Resources(await GetJsonAsync($"/fhir/AuditEvent?patient={_patientA}&action=R", patient)).Count);
 
+        // One event by id (an alert's evidence): their own, yes; someone else's is "not found", as for an officer a made-up id.
+        var ownId = own[0].GetProperty("id").GetString();
+        using (var read = await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{ownId}", patient))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal(ownId, JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
+        }
+
+        var othersId = Resources(await SearchAsync($"patient={_patientB}&action=R"))[0].GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", _audit.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", patient)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{Guid.NewGuid()}", _audit.OfficerToken())).StatusCode);
+
         // Another patient's history: nothing (an empty page, not even a hint that it exists).
         Assert.Empty(Resources(await GetJsonAsync($"/fhir/AuditEvent?patient={_patientB}", patient)));
         // Their failed sign-in is a security event: the security officer's to see, not in their accounting.

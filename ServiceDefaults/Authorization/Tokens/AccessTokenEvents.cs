@@ -47,6 +47,9 @@ internal sealed class AccessTokenEvents : JwtBearerEvents
         var token = new AccessTokenDescriptor(principal.FindFirst("jti")?.Value, principal.FindFirst("sub")?.Value, principal.FindFirst("client_id")?.Value, issuedAt);
         if (await revocations.IsRevokedAsync(token, context.HttpContext.RequestAborted))
         {
+            // The signature was good, so who it was issued to is known: the refusal is audited as a
+            // revoked token in use (a stolen token, often), not as an anonymous 401.
+            context.HttpContext.Features.Set(new RevokedTokenPresented(token));
             context.Fail("The token has been revoked.");
         }
     }
@@ -62,3 +65,6 @@ internal sealed class AccessTokenEvents : JwtBearerEvents
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Set on a request whose access token was valid but revoked: which token, whose.</summary>
+public sealed record RevokedTokenPresented(AccessTokenDescriptor Token);

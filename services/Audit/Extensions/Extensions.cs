@@ -1,6 +1,7 @@
 using HealthPlatform.Audit.Access;
 using HealthPlatform.Audit.Checkpoints;
 using HealthPlatform.Audit.Consumers;
+using HealthPlatform.Audit.Detection;
 using HealthPlatform.Audit.Fhir;
 using HealthPlatform.Audit.Infrastructure;
 using HealthPlatform.Audit.Ingestion;
@@ -54,6 +55,23 @@ public static class Extensions
         builder.Services.AddSingleton<CheckpointWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointWriter>());
         builder.Services.AddSingleton<ChainVerifier>();
+
+        builder.Services.AddOptionsWithValidateOnStart<DetectionOptions>()
+            .Bind(builder.Configuration.GetSection(DetectionOptions.SectionName))
+            .Validate(options => options.Rules.All(rule => rule.Options.Threshold >= 0 && (rule.Rule == Contracts.Audit.AlertRule.BreakTheGlassUsed || rule.Options.Window >= TimeSpan.FromSeconds(1))),
+                $"{DetectionOptions.SectionName}: each rule's Threshold must not be negative and its Window at least a second.")
+            .Validate(options => TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out _), $"{DetectionOptions.SectionName}:TimeZone must be an IANA time zone id.")
+            .Validate(options => options.WorkStart < options.WorkEnd, $"{DetectionOptions.SectionName}:WorkStart must be before WorkEnd.")
+            .Validate(options => options.PollInterval >= TimeSpan.FromMilliseconds(50), $"{DetectionOptions.SectionName}:PollInterval must be at least 50 ms.");
+        builder.Services.AddOptionsWithValidateOnStart<AlertOptions>()
+            .Bind(builder.Configuration.GetSection(AlertOptions.SectionName))
+            .Validate(options => options.IsValid(), $"{AlertOptions.SectionName}: WebhookUrl must be https (or http to a loopback address) and WebhookSecret at least 32 characters.");
+        builder.Services.AddSingleton<DetectionSignal>();
+        builder.Services.AddSingleton<DetectionEngine>();
+        builder.Services.AddSingleton<IAlertSink, LogAlertSink>();
+        builder.Services.AddHttpClient<WebhookAlertSink>();
+        builder.Services.AddSingleton<IAlertSink>(services => services.GetRequiredService<WebhookAlertSink>());
+        builder.Services.AddHostedService<DetectionWorker>();
         builder.Services.AddHealthChecks()
             .AddCheck<AppendOnlyHealthCheck>(AppendOnlyHealthCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<ErrorQueueHealthCheck>(ErrorQueueHealthCheck.Name, tags: [HealthTags.Ready])
@@ -66,6 +84,7 @@ public static class Extensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapChainVerification();
         app.MapAuditEvents();
+        app.MapAlerts();
         return app;
     }
 }

@@ -33,8 +33,48 @@ public static class AuditEventEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/fhir/AuditEvent", SearchAsync)
             .RequireSmartScope("AuditEvent", SmartPermissions.Read | SmartPermissions.Search);
+        endpoints.MapGet("/fhir/AuditEvent/{id}", ReadAsync)
+            .RequireSmartScope("AuditEvent", SmartPermissions.Read);
         return endpoints;
     }
+
+    /// <summary>One AuditEvent by id (an alert's evidence), under the same visibility as searches: what a caller may not see is "not found".</summary>
+    private static async Task<IResult> ReadAsync(HttpContext context, string id, AuditDbContext database, IAuditTrail trail)
+    {
+        var (officer, patient) = Viewer(context);
+        if (!officer && patient is null)
+        {
+            return Refused();
+        }
+
+        var entry = Guid.TryParse(id, out var eventId)
+            ? await database.Entries.AsNoTracking().SingleOrDefaultAsync(entry => entry.EventId == eventId, context.RequestAborted)
+            : null;
+        var visible = entry is not null && (officer || (entry.PatientId == patient && PatientVisibleTypes.Contains(entry.EventType)));
+        try
+        {
+            await trail.RecordAsync(QueryEvent(context, trail, officer ? entry?.PatientId : patient, visible ? [entry!] : [], AuditAction.Read), context.RequestAborted);
+        }
+        catch (AuditUnavailableException)
+        {
+            return Unaudited();
+        }
+
+        return visible && AuditEventResources.From(entry!) is { } resource
+            ? Results.Text(JsonSerializer.Serialize(resource, Fhir), OperationOutcomes.FhirJson, System.Text.Encoding.UTF8)
+            : OperationOutcomes.Error(StatusCodes.Status404NotFound, "not-found", $"No AuditEvent {id} that this caller may see.");
+    }
+
+    /// <summary>Whether the caller is a security officer, and the patient whose history a patient-context token may see.</summary>
+    private static (bool Officer, string? Patient) Viewer(HttpContext context) =>
+        (AuditAccess.IsSecurityOfficer(context.User),
+         context.Features.Get<SmartScopeGrant>() is { PatientId: { } launched } grant && grant.Scopes.Any(scope => scope.Context == SmartContext.Patient) ? launched : null);
+
+    private static IResult Refused() =>
+        OperationOutcomes.Error(StatusCodes.Status403Forbidden, "forbidden", "Only security officers (signed in with a second factor) and patients (their own data) may read the audit log.");
+
+    private static IResult Unaudited() =>
+        OperationOutcomes.Error(StatusCodes.Status503ServiceUnavailable, "transient", "The request could not be audited, so its results are withheld. Try again shortly.");
 
     private static async Task<IResult> SearchAsync(HttpContext context, AuditDbContext database, IAuditTrail trail)
     {
@@ -44,15 +84,10 @@ public static class AuditEventEndpoints
             return refusal;
         }
 
-        var officer = AuditAccess.IsSecurityOfficer(context.User);
-        var patient = context.Features.Get<SmartScopeGrant>() is { PatientId: { } launched } grant
-            && grant.Scopes.Any(scope => scope.Context == SmartContext.Patient)
-            ? launched
-            : null;
+        var (officer, patient) = Viewer(context);
         if (!officer && patient is null)
         {
-            return OperationOutcomes.Error(
-                StatusCodes.Status403Forbidden, "forbidden", "Only security officers (signed in with a second factor) and patients (their own data) may read the audit log.");
+            return Refused();
         }
 
         IReadOnlyList<LedgerEntry> entries = [];
@@ -65,11 +100,11 @@ public static class AuditEventEndpoints
         var page = entries.Take(query!.Count).ToList();
         try
         {
-            await trail.RecordAsync(QueryEvent(context, trail, officer ? query.PatientId : patient, page), context.RequestAborted);
+            await trail.RecordAsync(QueryEvent(context, trail, officer ? query.PatientId : patient, page, AuditAction.Search), context.RequestAborted);
         }
         catch (AuditUnavailableException)
         {
-            return OperationOutcomes.Error(StatusCodes.Status503ServiceUnavailable, "transient", "The search could not be audited, so its results are withheld. Try again shortly.");
+            return Unaudited();
         }
 
         var self = new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.Path}{context.Request.QueryString}");
@@ -151,7 +186,7 @@ public static class AuditEventEndpoints
     /// A search of one patient's history is an access to that patient's data (BALP: a query with
     /// the patient as entity); a search across patients is a security event.
     /// </summary>
-    private static Contracts.Audit.AuditEvent QueryEvent(HttpContext context, IAuditTrail trail, string? patientId, List<LedgerEntry> page)
+    private static Contracts.Audit.AuditEvent QueryEvent(HttpContext context, IAuditTrail trail, string? patientId, List<LedgerEntry> page, AuditAction action)
     {
         var actor = AuditActors.FromRequest(context);
         if (patientId is not null)
@@ -160,7 +195,7 @@ public static class AuditEventEndpoints
             {
                 Header = trail.NewHeader(),
                 Actor = actor,
-                Action = AuditAction.Search,
+                Action = action,
                 ResourceType = "AuditEvent",
                 ResourceIds = [.. page.Select(entry => entry.EventId.ToString())],
                 PatientId = patientId,

@@ -7,7 +7,8 @@ namespace HealthPlatform.Audit.Infrastructure;
 /// The audit service runs as a role that may read and append the log but never change it: on
 /// <c>audit_entries</c> and <c>audit_checkpoints</c> it has SELECT and INSERT only, so an UPDATE,
 /// DELETE or TRUNCATE through the service — a bug, an injection, a stolen password — fails with a
-/// permission error. The schema's owner (which migrates) is a different role the service does not
+/// permission error. Of an alert only the acknowledgement can be changed; of the detection cursor
+/// only its position. The schema's owner (which migrates) is a different role the service does not
 /// run as. Applied by the owner after every migration run; idempotent.
 /// </summary>
 public sealed class AuditDatabaseGrants : IDatabaseGrants<AuditDbContext>
@@ -36,6 +37,9 @@ public sealed class AuditDatabaseGrants : IDatabaseGrants<AuditDbContext>
                 EXECUTE format('GRANT SELECT ON "__EFMigrationsHistory" TO %I', runtime);
                 EXECUTE format('GRANT SELECT, INSERT ON audit_entries, audit_checkpoints TO %I', runtime);
                 EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON audit_outbox TO %I', runtime);
+                EXECUTE format('GRANT SELECT, INSERT ON audit_alerts TO %I', runtime);
+                EXECUTE format('GRANT UPDATE (acknowledged_at, acknowledged_by, acknowledgement_note) ON audit_alerts TO %I', runtime);
+                EXECUTE format('GRANT SELECT, UPDATE (sequence) ON audit_detection_cursor TO %I', runtime);
                 EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', runtime);
             END $$
             """, cancellationToken);

@@ -20,6 +20,7 @@ public sealed partial class AuditLedger(
     DatabaseInitializer<AuditDbContext> migrations,
     IOptions<AuditLogOptions> options,
     AuditLogMetrics metrics,
+    Detection.DetectionSignal detection,
     TimeProvider time,
     ILogger<AuditLedger> logger) : BackgroundService
 {
@@ -125,6 +126,10 @@ public sealed partial class AuditLedger(
         }
 
         metrics.Stored(chained.Select(item => item.Entry).ToList(), batch.Count - chained.Count, recordedAt);
+        if (chained.Count > 0)
+        {
+            detection.Notify();
+        }
     }
 
     internal static async Task<(long Sequence, byte[] Hash)> HeadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
@@ -151,10 +156,20 @@ public sealed partial class AuditLedger(
     }
 
     /// <summary>Binary COPY: what a plain batched insert of the same rows costs, and no more.</summary>
-    public static async Task CopyAsync(NpgsqlConnection connection, IEnumerable<LedgerEntry> entries, CancellationToken cancellationToken)
+    public static Task CopyAsync(NpgsqlConnection connection, IEnumerable<LedgerEntry> entries, CancellationToken cancellationToken) =>
+        CopyAsync(connection, "audit_entries", entries, cancellationToken);
+
+    /// <summary>The same COPY into another table shaped like <c>audit_entries</c> (the benchmark's plain insert).</summary>
+    public static async Task CopyAsync(NpgsqlConnection connection, string table, IEnumerable<LedgerEntry> entries, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (table.Length is 0 or > 63 || !table.All(c => c is (>= 'a' and <= 'z') or '_'))
+        {
+            throw new ArgumentException("A plain lower-case table name is expected.", nameof(table));
+        }
+
         await using var import = await connection.BeginBinaryImportAsync(
-            "COPY audit_entries (sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash) FROM STDIN (FORMAT BINARY)",
+            $"COPY {table} (sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash) FROM STDIN (FORMAT BINARY)",
             cancellationToken);
         foreach (var entry in entries)
         {

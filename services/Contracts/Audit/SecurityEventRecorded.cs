@@ -114,3 +114,10 @@ public sealed record SecurityEventRecorded : AuditEvent
     /// </summary>
     public string? Reason { get; init; }
 }
+
+/// <summary>Reasons with a meaning the audit service's detection rules rely on.</summary>
+public static class SecurityEventReasons
+{
+    /// <summary>On a <see cref="SecurityEventKind.TokenRefused"/> event: the token was valid but revoked (whose it was is the actor).</summary>
+    public const string RevokedToken = "revoked";
+}

@@ -65,6 +65,117 @@ namespace HealthPlatform.Audit.Infrastructure.Migrations
                     b.ToTable("audit_checkpoints", (string)null);
                 });
 
+            modelBuilder.Entity("HealthPlatform.Audit.Detection.Alert", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasJsonPropertyName("id");
+
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acknowledged_at")
+                        .HasJsonPropertyName("acknowledged_at");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("acknowledged_by")
+                        .HasJsonPropertyName("acknowledged_by");
+
+                    b.Property<string>("AcknowledgementNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("acknowledgement_note")
+                        .HasJsonPropertyName("acknowledgement_note");
+
+                    b.Property<string>("ActorClientId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("actor_client_id")
+                        .HasJsonPropertyName("actor_client_id");
+
+                    b.Property<string>("ActorNetworkAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("actor_network_address")
+                        .HasJsonPropertyName("actor_network_address");
+
+                    b.Property<string>("ActorUserId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("actor_user_id")
+                        .HasJsonPropertyName("actor_user_id");
+
+                    b.Property<int>("ObservedCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("observed_count")
+                        .HasJsonPropertyName("observed_count");
+
+                    b.Property<DateTimeOffset>("RaisedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("raised_at")
+                        .HasJsonPropertyName("raised_at");
+
+                    b.PrimitiveCollection<Guid[]>("RelatedEventIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("related_event_ids")
+                        .HasJsonPropertyName("related_event_ids");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("rule")
+                        .HasJsonPropertyName("rule");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("severity")
+                        .HasJsonPropertyName("severity");
+
+                    b.Property<DateTimeOffset>("WindowEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_end")
+                        .HasJsonPropertyName("window_end");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start")
+                        .HasJsonPropertyName("window_start");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaisedAt");
+
+                    b.ToTable("audit_alerts", (string)null);
+                });
+
+            modelBuilder.Entity("HealthPlatform.Audit.Detection.DetectionCursor", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("audit_detection_cursor", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Sequence = 0L
+                        });
+                });
+
             modelBuilder.Entity("HealthPlatform.Audit.Ledger.LedgerEntry", b =>
                 {
                     b.Property<long>("Sequence")
