@@ -5,7 +5,10 @@
 using System.Security.Cryptography;
 
 var user = args.Length == 1 ? args[0] : throw new ArgumentException("Usage: dotnet run scripts/totp.cs -- <user name>");
-var folder = Environment.GetEnvironmentVariable("HP_DEV_CREDENTIALS") ?? Path.Combine(Directory.GetCurrentDirectory(), ".dev", "clients");
+// Run from the repository root (AppHost/.dev/clients) or from AppHost/ (.dev/clients).
+var folder = Environment.GetEnvironmentVariable("HP_DEV_CREDENTIALS")
+    ?? new[] { Path.Combine("AppHost", ".dev", "clients"), Path.Combine(".dev", "clients") }.Select(Path.GetFullPath).FirstOrDefault(Directory.Exists)
+    ?? Path.Combine(Directory.GetCurrentDirectory(), "AppHost", ".dev", "clients");
 var keyFile = Path.Combine(folder, user + ".authenticator");
 if (!File.Exists(keyFile))
 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthPlatform.LocalInfrastructure;
+using MassTransit;
 
 namespace HealthPlatform.Testing;
 
@@ -44,6 +45,18 @@ public sealed class RabbitMqServerFixture : IAsyncLifetime
             await _node.DisposeAsync();
             _node = null;
         }
+    }
+
+    /// <summary>Points a MassTransit bus of a test (or benchmark) at this broker.</summary>
+    public void ConfigureHost(IRabbitMqBusFactoryConfigurator rabbit)
+    {
+        ArgumentNullException.ThrowIfNull(rabbit);
+        var address = HealthPlatform.ServiceDefaults.Messaging.RabbitMqAddress.Parse(ConnectionString);
+        rabbit.Host(address.Host, address.Port, address.VirtualHost, host =>
+        {
+            host.Username(address.UserName);
+            host.Password(address.Password);
+        });
     }
 
     public async Task DisposeAsync()

@@ -93,8 +93,8 @@ public sealed partial class AuditEventConsumer(
 public sealed class RejectedAuditEventException(string message) : Exception(message);
 
 /// <summary>
-/// The audit queue's endpoint: the queue the producers declare, as many messages in hand as one
-/// batch holds (so concurrent consumers fill a group commit), no subscriptions to published types,
+/// The audit queue's endpoint: the queue the producers declare, two batches' worth of messages in
+/// hand (so concurrent consumers fill the next group commit while one is written), no subscriptions to published types,
 /// refused events straight to the error queue, and storage failures retried with backoff.
 /// </summary>
 public sealed class AuditEventConsumerDefinition : ConsumerDefinition<AuditEventConsumer>
@@ -106,8 +106,11 @@ public sealed class AuditEventConsumerDefinition : ConsumerDefinition<AuditEvent
         {
             endpoint.Name = AuditEventTypes.QueueName;
             endpoint.ConfigureConsumeTopology = false;
-            endpoint.ConcurrentMessageLimit = options.Value.MaxBatchSize;
-            endpoint.PrefetchCount = options.Value.MaxBatchSize * 2;
+            // Twice a batch in hand: while one batch is being committed (its consumers waiting), the
+            // next one fills. With only one batch's worth, every slot would wait on the commit and
+            // the writer would find a near-empty queue each time: many small transactions.
+            endpoint.ConcurrentMessageLimit = options.Value.MaxBatchSize * 2;
+            endpoint.PrefetchCount = options.Value.MaxBatchSize * 4;
         });
     }
 

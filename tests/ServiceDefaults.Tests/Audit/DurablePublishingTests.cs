@@ -192,7 +192,6 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
     private async Task<IReadOnlyCollection<Guid>> ConsumeAsync(int expected)
     {
         var received = new ConcurrentQueue<Guid>();
-        var address = RabbitMqAddress.Parse(broker.ConnectionString);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(received);
         builder.Services.AddMassTransit(bus =>
@@ -200,11 +199,7 @@ public sealed class DurablePublishingTests(RabbitMqServerFixture broker, Postgre
             bus.AddConsumer<CountingConsumer>();
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(address.Host, address.Port, address.VirtualHost, host =>
-                {
-                    host.Username(address.UserName);
-                    host.Password(address.Password);
-                });
+                broker.ConfigureHost(rabbit);
                 rabbit.ReceiveEndpoint(AuditEventTypes.QueueName, endpoint =>
                 {
                     endpoint.ConfigureConsumeTopology = false;
