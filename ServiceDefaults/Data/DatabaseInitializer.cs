@@ -45,6 +45,12 @@ public sealed partial class DatabaseInitializer<TContext>(
                 _completed.TrySetResult();
                 return;
             }
+            catch (Exception ex) when (!IsTransient(ex))
+            {
+                // Whoever waits for the migrations learns they failed instead of waiting forever.
+                _completed.TrySetException(ex);
+                throw;
+            }
             catch (Exception ex) when (IsTransient(ex))
             {
                 LogRetry(logger, typeof(TContext).Name, attempt, ex.GetType().Name, ex.Message);

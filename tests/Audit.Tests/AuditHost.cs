@@ -49,8 +49,10 @@ public sealed class AuditHost : IAsyncDisposable
     /// <summary>The audit producer inside the service: events sent with it travel the broker like any producer's.</summary>
     public IAuditTrail Trail => _app.Services.GetRequiredService<IAuditTrail>();
 
+    /// <param name="withOwner">Give the process the schema owner's connection too (so it migrates itself), as the AppHost does.</param>
     public static async Task<AuditHost> StartAsync(
-        KeyManagementHost keys, ServiceDatabase database, RedisServerFixture redis, RabbitMqServerFixture broker, IDictionary<string, string?>? settings = null)
+        KeyManagementHost keys, ServiceDatabase database, RedisServerFixture redis, RabbitMqServerFixture broker, IDictionary<string, string?>? settings = null,
+        bool withOwner = true, bool waitUntilHealthy = true)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(database);
@@ -60,7 +62,7 @@ public sealed class AuditHost : IAsyncDisposable
         var configuration = new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ResourceNames.AuditDatabase}"] = database.Runtime,
-            [$"ConnectionStrings:{Extensions.Extensions.OwnerConnectionName}"] = database.Owner,
+            [$"ConnectionStrings:{Extensions.Extensions.OwnerConnectionName}"] = withOwner ? database.Owner : null,
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["ConnectionStrings:messaging"] = broker.ConnectionString,
             [$"services:{ResourceNames.KeyManagement}:internal:0"] = keys.Service.Internal.AbsoluteUri,
@@ -84,7 +86,7 @@ public sealed class AuditHost : IAsyncDisposable
         await app.StartAsync();
         using var client = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        while (waitUntilHealthy)
         {
             using var health = await client.GetAsync(new Uri(service.Management, "/health"));
             if (health.StatusCode == HttpStatusCode.OK)
