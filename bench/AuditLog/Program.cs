@@ -224,29 +224,8 @@ static async Task<double> NoOpDrainAsync(RabbitMqServerFixture broker, IChannel 
     return count / clock.Elapsed.TotalSeconds;
 }
 
-static async Task PublishAsync(IChannel channel, Guid eventId, string patientId, string userId, string queue = AuditEventTypes.QueueName)
-{
-    var message = new Dictionary<string, object?>
-    {
-        ["header"] = new { eventId, occurredAt = DateTimeOffset.UtcNow, source = "records" },
-        ["schemaVersion"] = PatientDataAccessed.CurrentSchemaVersion,
-        ["actor"] = new { userId, clientId = "ehr-app", roles = new[] { "physician" }, networkAddress = "127.0.0.1" },
-        ["action"] = (int)AuditAction.Read,
-        ["resourceType"] = "Observation",
-        ["resourceIds"] = new[] { "obs-1" },
-        ["patientId"] = patientId,
-        ["outcome"] = (int)AuditOutcome.Success,
-        ["purposeOfUse"] = (int)PurposeOfUse.Treatment,
-    };
-    var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
-    {
-        ["messageId"] = eventId,
-        ["messageType"] = new[] { $"urn:message:{typeof(PatientDataAccessed).Namespace}:{nameof(PatientDataAccessed)}" },
-        ["message"] = message,
-    });
-    var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = eventId.ToString() };
-    await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, properties, body);
-}
+static Task PublishAsync(IChannel channel, Guid eventId, string patientId, string userId, string queue = AuditEventTypes.QueueName) =>
+    AuditHost.PublishRawAsync(channel, AuditHost.Envelope(eventId, patientId, userId), queue);
 
 internal sealed class NoOpCounter(int expected)
 {

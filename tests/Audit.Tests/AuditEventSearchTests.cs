@@ -12,32 +12,18 @@ namespace HealthPlatform.Audit.Tests;
 /// else nothing; bad parameters and refusals are OperationOutcomes; searches are audited too.
 /// </summary>
 [Collection(AuditInfrastructure.Name)]
-public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
+public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : AuditServiceTest(postgres, redis, broker)
 {
-    private KeyManagementHost _keys = null!;
-    private AuditHost _audit = null!;
     private readonly string _patientA = $"pa-{Guid.NewGuid():N}"[..20];
     private readonly string _patientB = $"pb-{Guid.NewGuid():N}"[..20];
-
-    public async Task InitializeAsync()
-    {
-        _keys = await KeyManagementHost.StartAsync(postgres, redis, broker);
-        _audit = await AuditHost.StartAsync(_keys, await postgres.CreateDatabaseWithRuntimeRoleAsync(), redis, broker);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        await _keys.DisposeAsync();
-    }
 
     [Fact]
     public async Task ASecurityOfficer_FindsAccessesAsBalpAuditEvents_ByPatientAndByAgent()
     {
         await StoreAsync(
-            _audit.Access(_patientA) with { Header = _audit.Trail.NewHeader() with { TraceId = "4bf92f3577b34da6a3ce929d0e0e4736" } },
-            _audit.Access(_patientA, userId: "nurse-3"),
-            _audit.Access(_patientB));
+            AuditService.Access(_patientA) with { Header = AuditService.Trail.NewHeader() with { TraceId = "4bf92f3577b34da6a3ce929d0e0e4736" } },
+            AuditService.Access(_patientA, userId: "nurse-3"),
+            AuditService.Access(_patientB));
 
         var byPatient = await SearchAsync($"patient=Patient/{_patientA}");
         var entries = Resources(byPatient);
@@ -66,7 +52,7 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
         Assert.Equal(["nurse-3"], byAgent.SelectMany(Agents).Where(agent => agent != "ehr-app").Distinct());
 
         // Key-management's own operations (signing the checkpoints) arrive and are searchable too.
-        await _audit.WaitForCheckpointAsync(1);
+        await AuditService.WaitForCheckpointAsync(1);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (!Resources(await SearchAsync("action=E&outcome=0&_count=200")).Any(resource =>
                    resource.GetProperty("type").GetProperty("code").GetString() == nameof(KeyOperationPerformed)
@@ -79,8 +65,8 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     [Fact]
     public async Task Results_ArePagedNewestFirst_AndFilterByDateActionAndOutcome()
     {
-        var accesses = Enumerable.Range(0, 7).Select(_ => _audit.Access(_patientA)).ToList();
-        var denied = _audit.Access(_patientA) with { Action = AuditAction.Update, Outcome = AuditOutcome.Denied };
+        var accesses = Enumerable.Range(0, 7).Select(_ => AuditService.Access(_patientA)).ToList();
+        var denied = AuditService.Access(_patientA) with { Action = AuditAction.Update, Outcome = AuditOutcome.Denied };
         await StoreAsync([.. accesses, denied]);
 
         // (Only reads and updates: each search of the patient's history is itself recorded, as an E.)
@@ -96,7 +82,7 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
                 break;
             }
 
-            page = await GetJsonAsync(new Uri(next.GetProperty("url").GetString()!).PathAndQuery, _audit.OfficerToken());
+            page = await GetJsonAsync(new Uri(next.GetProperty("url").GetString()!).PathAndQuery, AuditService.OfficerToken());
             pages++;
         }
 
@@ -128,7 +114,7 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     [InlineData("_cursor=-4", "_cursor")]
     public async Task BadParameters_AreRefusedWithAnOperationOutcomeNamingThem(string query, string parameter)
     {
-        using var response = await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent?{query}", _audit.OfficerToken());
+        using var response = await AuditService.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent?{query}", AuditService.OfficerToken());
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
@@ -140,10 +126,10 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     [Fact]
     public async Task APatient_SeesWhoAccessedTheirOwnData_AndNothingElse()
     {
-        await StoreAsync(_audit.Access(_patientA), _audit.Access(_patientA, userId: "nurse-3"), _audit.Access(_patientB));
-        await _audit.Trail.RecordAsync(new SecurityEventRecorded
+        await StoreAsync(AuditService.Access(_patientA), AuditService.Access(_patientA, userId: "nurse-3"), AuditService.Access(_patientB));
+        await AuditService.Trail.RecordAsync(new SecurityEventRecorded
         {
-            Header = _audit.Trail.NewHeader(),
+            Header = AuditService.Trail.NewHeader(),
             Kind = SecurityEventKind.AuthenticationFailed,
             Actor = new AuditActor { UserId = "patient-user-a", NetworkAddress = "127.0.0.1" },
             Outcome = AuditOutcome.Denied,
@@ -161,16 +147,16 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
 
         // One event by id (an alert's evidence): their own, yes; someone else's is "not found", as for an officer a made-up id.
         var ownId = own[0].GetProperty("id").GetString();
-        using (var read = await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{ownId}", patient))
+        using (var read = await AuditService.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{ownId}", patient))
         {
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
             Assert.Equal(ownId, JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
         }
 
         var othersId = Resources(await SearchAsync($"patient={_patientB}&action=R"))[0].GetProperty("id").GetString();
-        Assert.Equal(HttpStatusCode.OK, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", _audit.OfficerToken())).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", patient)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _audit.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{Guid.NewGuid()}", _audit.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AuditService.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", AuditService.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await AuditService.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{othersId}", patient)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await AuditService.SendAsync(HttpMethod.Get, $"/fhir/AuditEvent/{Guid.NewGuid()}", AuditService.OfficerToken())).StatusCode);
 
         // Another patient's history: nothing (an empty page, not even a hint that it exists).
         Assert.Empty(Resources(await GetJsonAsync($"/fhir/AuditEvent?patient={_patientB}", patient)));
@@ -184,10 +170,10 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     [Fact]
     public async Task EveryoneElse_IsRefusedWithAnOperationOutcome()
     {
-        var physician = _audit.Token(new Dictionary<string, object> { ["sub"] = "practitioner-7", ["scope"] = "user/AuditEvent.rs", ["role"] = "physician", ["amr"] = new[] { "pwd", "mfa" } });
-        var officerWithoutMfa = _audit.OfficerToken(amr: ["pwd"]);
-        var patientScopeWithoutContext = _audit.Token(new Dictionary<string, object> { ["sub"] = "patient-user-a", ["scope"] = "patient/AuditEvent.rs" });
-        var wrongScope = _audit.OfficerToken(scope: "user/Observation.rs");
+        var physician = AuditService.Token(new Dictionary<string, object> { ["sub"] = "practitioner-7", ["scope"] = "user/AuditEvent.rs", ["role"] = "physician", ["amr"] = new[] { "pwd", "mfa" } });
+        var officerWithoutMfa = AuditService.OfficerToken(amr: ["pwd"]);
+        var patientScopeWithoutContext = AuditService.Token(new Dictionary<string, object> { ["sub"] = "patient-user-a", ["scope"] = "patient/AuditEvent.rs" });
+        var wrongScope = AuditService.OfficerToken(scope: "user/Observation.rs");
 
         foreach (var (token, status) in new[]
         {
@@ -199,7 +185,7 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
             (wrongScope, HttpStatusCode.Forbidden),
         })
         {
-            using var response = await _audit.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token);
+            using var response = await AuditService.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token);
             Assert.Equal(status, response.StatusCode);
             Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("OperationOutcome", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("resourceType").GetString());
@@ -209,16 +195,16 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     [Fact]
     public async Task Searches_AreThemselvesAudited()
     {
-        await StoreAsync(_audit.Access(_patientA));
+        await StoreAsync(AuditService.Access(_patientA));
 
         await SearchAsync($"patient={_patientA}");
         await SearchAsync("action=E");
         await GetJsonAsync("/fhir/AuditEvent", PatientToken(_patientA));
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await _audit.QueryAsync<long>(
+        while (await AuditService.QueryAsync<long>(
                    "SELECT count(*) FROM audit_entries WHERE event_type = 'PatientDataAccessed' AND patient_id = @patient AND payload::jsonb->>'resourceType' = 'AuditEvent'", ("patient", _patientA)) < 2
-               || await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_type = 'SecurityEventRecorded' AND payload::jsonb->>'kind' = 'AuditLogQueried'") < 1)
+               || await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_type = 'SecurityEventRecorded' AND payload::jsonb->>'kind' = 'AuditLogQueried'") < 1)
         {
             await Task.Delay(200, deadline.Token);
         }
@@ -231,7 +217,7 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
         Assert.Contains("HOPERAT", purposes);
     }
 
-    private string PatientToken(string patientId) => _audit.Token(new Dictionary<string, object>
+    private string PatientToken(string patientId) => AuditService.Token(new Dictionary<string, object>
     {
         ["sub"] = "patient-user-a",
         ["client_id"] = "patient-portal",
@@ -244,17 +230,17 @@ public sealed class AuditEventSearchTests(PostgresServerFixture postgres, RedisS
     {
         foreach (var auditEvent in events)
         {
-            await _audit.Trail.RecordAsync(auditEvent);
+            await AuditService.Trail.RecordAsync(auditEvent);
         }
 
-        await _audit.WaitForEventsAsync([.. events.Select(auditEvent => auditEvent.Header.EventId)]);
+        await AuditService.WaitForEventsAsync([.. events.Select(auditEvent => auditEvent.Header.EventId)]);
     }
 
-    private Task<JsonElement> SearchAsync(string query) => GetJsonAsync($"/fhir/AuditEvent?{query}", _audit.OfficerToken());
+    private Task<JsonElement> SearchAsync(string query) => GetJsonAsync($"/fhir/AuditEvent?{query}", AuditService.OfficerToken());
 
     private async Task<JsonElement> GetJsonAsync(string path, string token)
     {
-        using var response = await _audit.SendAsync(HttpMethod.Get, path, token);
+        using var response = await AuditService.SendAsync(HttpMethod.Get, path, token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
         var bundle = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();

@@ -134,12 +134,45 @@ public sealed class AuditHost : IAsyncDisposable
         return response;
     }
 
-    public async Task<string> HealthOfAsync(string check)
+    public Task<string> HealthOfAsync(string check) => Service.HealthOfAsync(check);
+
+    /// <summary>
+    /// A MassTransit envelope around a <c>PatientDataAccessed</c>, written by hand (as JSON, enums as
+    /// numbers), so that tests can make it wrong and benchmarks can publish without a bus.
+    /// </summary>
+    public static byte[] Envelope(Guid eventId, string patientId = "patient-1", string userId = "practitioner-7", int schemaVersion = 1, string? padding = null)
     {
-        using var client = new HttpClient();
-        using var response = await client.GetAsync(new Uri(Service.Management, "/health"));
-        using var report = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return report.RootElement.GetProperty("checks").GetProperty(check).GetProperty("status").GetString()!;
+        var message = new Dictionary<string, object?>
+        {
+            ["header"] = new { eventId, occurredAt = DateTimeOffset.UtcNow, source = "records" },
+            ["schemaVersion"] = schemaVersion,
+            ["actor"] = new { userId, clientId = "ehr-app", roles = new[] { "physician" }, networkAddress = "127.0.0.1" },
+            ["action"] = (int)AuditAction.Read,
+            ["resourceType"] = "Observation",
+            ["resourceIds"] = new[] { "obs-1" },
+            ["patientId"] = patientId,
+            ["outcome"] = (int)AuditOutcome.Success,
+            ["purposeOfUse"] = (int)PurposeOfUse.Treatment,
+        };
+        if (padding is not null)
+        {
+            message["padding"] = padding;
+        }
+
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        {
+            ["messageId"] = eventId,
+            ["messageType"] = new[] { $"urn:message:{typeof(PatientDataAccessed).Namespace}:{nameof(PatientDataAccessed)}" },
+            ["message"] = message,
+        });
+    }
+
+    /// <summary>Puts <paramref name="body"/> on <paramref name="queue"/> as a persistent MassTransit message (no bus needed).</summary>
+    public static async Task PublishRawAsync(RabbitMQ.Client.IChannel channel, byte[] body, string queue = AuditEventTypes.QueueName)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var properties = new RabbitMQ.Client.BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = Guid.NewGuid().ToString() };
+        await channel.BasicPublishAsync(string.Empty, queue, mandatory: false, properties, body);
     }
 
     /// <summary>A well-formed access to <paramref name="patientId"/>'s data by <paramref name="userId"/>.</summary>

@@ -15,23 +15,8 @@ namespace HealthPlatform.Audit.Tests;
 /// neither update nor delete.
 /// </summary>
 [Collection(AuditInfrastructure.Name)]
-public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
+public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : AuditServiceTest(postgres, redis, broker)
 {
-    private KeyManagementHost _keys = null!;
-    private AuditHost _audit = null!;
-
-    public async Task InitializeAsync()
-    {
-        _keys = await KeyManagementHost.StartAsync(postgres, redis, broker);
-        _audit = await AuditHost.StartAsync(_keys, await postgres.CreateDatabaseWithRuntimeRoleAsync(), redis, broker);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        await _keys.DisposeAsync();
-    }
-
     [Fact]
     public async Task EventsFromProducers_AreStoredOnceEach_AndTheChainWithItsSignedCheckpointsVerifies()
     {
@@ -40,17 +25,17 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
         // Redelivery: the same events again (as after a lost acknowledgement) store nothing new.
         foreach (var access in sent.Take(5))
         {
-            await _audit.Trail.RecordAsync(access);
+            await AuditService.Trail.RecordAsync(access);
         }
 
         var ids = sent.Select(access => access.Header.EventId).ToList();
-        Assert.Equal(30, await _audit.WaitForEventsAsync(ids));
+        Assert.Equal(30, await AuditService.WaitForEventsAsync(ids));
         await Task.Delay(500);
-        Assert.Equal(30, await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", ids.ToArray())));
-        await _audit.WaitForCheckpointAsync(await LastSequenceOfAsync(ids));
+        Assert.Equal(30, await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", ids.ToArray())));
+        await AuditService.WaitForCheckpointAsync(await LastSequenceOfAsync(ids));
 
         // Key-management's own events (the checkpoint signatures) arrive through the same queue.
-        Assert.True(await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_type = 'KeyOperationPerformed' AND source = 'key-management'") > 0);
+        Assert.True(await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_type = 'KeyOperationPerformed' AND source = 'key-management'") > 0);
 
         var verification = await VerifyAsync();
         Assert.True(verification.Intact, verification.FirstProblem?.Detail);
@@ -65,7 +50,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     {
         var target = await StoreAndPickAsync();
 
-        await _audit.TamperAsync("UPDATE audit_entries SET patient_id = 'someone-else' WHERE sequence = @sequence", ("sequence", target));
+        await AuditService.TamperAsync("UPDATE audit_entries SET patient_id = 'someone-else' WHERE sequence = @sequence", ("sequence", target));
 
         var problem = (await VerifyAsync()).FirstProblem;
         Assert.NotNull(problem);
@@ -78,7 +63,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     {
         var target = await StoreAndPickAsync();
 
-        await _audit.TamperAsync("DELETE FROM audit_entries WHERE sequence = @sequence", ("sequence", target));
+        await AuditService.TamperAsync("DELETE FROM audit_entries WHERE sequence = @sequence", ("sequence", target));
 
         var problem = (await VerifyAsync()).FirstProblem;
         Assert.NotNull(problem);
@@ -94,7 +79,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
         // A well-formed entry with a correct hash of its own, placed at the head under the writers' lock
         // (so the service's next appends follow it) — but not linked to the entry before it.
         long inserted = 0;
-        await using (var connection = new NpgsqlConnection(_audit.Database.Superuser))
+        await using (var connection = new NpgsqlConnection(AuditService.Database.Superuser))
         {
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
@@ -106,7 +91,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
 
             await using var head = new NpgsqlCommand("SELECT max(sequence) FROM audit_entries", connection, transaction);
             inserted = (long)(await head.ExecuteScalarAsync())! + 1;
-            var forged = LedgerEntries.From(_audit.Access("patient-forged")).Chain(inserted, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow);
+            var forged = LedgerEntries.From(AuditService.Access("patient-forged")).Chain(inserted, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow);
             await AuditLedger.CopyAsync(connection, [forged], CancellationToken.None);
             await transaction.CommitAsync();
         }
@@ -121,10 +106,10 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     public async Task AChainRewrittenWithFreshHashes_IsCaughtByTheSignedCheckpoint()
     {
         var target = await StoreAndPickAsync();
-        await _audit.WaitForCheckpointAsync(target);
+        await AuditService.WaitForCheckpointAsync(target);
 
         // The attacker knows the algorithm (it has no secret): edits an entry and re-links everything after it.
-        await using (var connection = new NpgsqlConnection(_audit.Database.Superuser))
+        await using (var connection = new NpgsqlConnection(AuditService.Database.Superuser))
         {
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
@@ -174,7 +159,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     public async Task TheRoleTheServiceRunsAs_CannotUpdateDeleteOrTruncateTheLog_AndEvenTheOwnerIsStopped()
     {
         var target = await StoreAndPickAsync();
-        Assert.Equal("Healthy", await _audit.HealthOfAsync("audit-append-only"));
+        Assert.Equal("Healthy", await AuditService.HealthOfAsync("audit-append-only"));
 
         foreach (var sql in new[]
         {
@@ -185,7 +170,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
             "DELETE FROM audit_checkpoints",
         })
         {
-            foreach (var role in new[] { _audit.Database.Runtime, _audit.Database.Owner })
+            foreach (var role in new[] { AuditService.Database.Runtime, AuditService.Database.Owner })
             {
                 await using var connection = new NpgsqlConnection(role);
                 await connection.OpenAsync();
@@ -202,11 +187,11 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     [Fact]
     public async Task Verification_IsForSecurityOfficersWithASecondFactorOnly()
     {
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken(amr: ["pwd"]))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken(role: "physician"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken(scope: "user/Observation.rs"))).StatusCode);
-        var patient = _audit.Token(new Dictionary<string, object>
+        Assert.Equal(HttpStatusCode.Unauthorized, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken(amr: ["pwd"]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken(role: "physician"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken(scope: "user/Observation.rs"))).StatusCode);
+        var patient = AuditService.Token(new Dictionary<string, object>
         {
             ["sub"] = "patient-user-1",
             ["scope"] = "patient/AuditEvent.rs",
@@ -214,8 +199,8 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
             ["role"] = "security-officer",
             ["amr"] = new[] { "pwd", "mfa" },
         });
-        Assert.Equal(HttpStatusCode.Forbidden, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", patient)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", patient)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken())).StatusCode);
     }
 
     private async Task<List<Contracts.Audit.PatientDataAccessed>> SendAccessesAsync(int count)
@@ -223,8 +208,8 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
         var sent = new List<Contracts.Audit.PatientDataAccessed>();
         for (var i = 0; i < count; i++)
         {
-            var access = _audit.Access($"patient-{i % 7}");
-            await _audit.Trail.RecordAsync(access);
+            var access = AuditService.Access($"patient-{i % 7}");
+            await AuditService.Trail.RecordAsync(access);
             sent.Add(access);
         }
 
@@ -235,17 +220,17 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
     private async Task<long> StoreAndPickAsync()
     {
         var ids = (await SendAccessesAsync(10)).Select(access => access.Header.EventId).ToList();
-        await _audit.WaitForEventsAsync(ids);
+        await AuditService.WaitForEventsAsync(ids);
         Assert.True((await VerifyAsync()).Intact);
-        return await _audit.QueryAsync<long>("SELECT sequence FROM audit_entries WHERE event_id = @id", ("id", ids[4]));
+        return await AuditService.QueryAsync<long>("SELECT sequence FROM audit_entries WHERE event_id = @id", ("id", ids[4]));
     }
 
     private Task<long> LastSequenceOfAsync(List<Guid> ids) =>
-        _audit.QueryAsync<long>("SELECT max(sequence) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", ids.ToArray()));
+        AuditService.QueryAsync<long>("SELECT max(sequence) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", ids.ToArray()));
 
     private async Task<ChainVerification> VerifyAsync()
     {
-        var response = await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken());
+        var response = await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<ChainVerification>())!;
     }

@@ -14,11 +14,9 @@ namespace HealthPlatform.Audit.Tests;
 /// the alert at the webhook.
 /// </summary>
 [Collection(AuditInfrastructure.Name)]
-public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
+public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : AuditServiceTest(postgres, redis, broker)
 {
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
-    private KeyManagementHost _keys = null!;
-    private AuditHost _audit = null!;
     private WebhookReceiver _webhook = null!;
 
     /// <summary>A Tuesday at 10:00 UTC (working hours) in the past week: every event of a burst falls in one window.</summary>
@@ -27,11 +25,16 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
     /// <summary>A Sunday at 03:00 UTC.</summary>
     private static readonly DateTimeOffset OffHours = LastWeekday(DayOfWeek.Sunday).AddHours(3);
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _webhook.DisposeAsync();
+    }
+
+    protected override async Task<IDictionary<string, string?>?> BeforeStartAsync()
     {
         _webhook = await WebhookReceiver.StartAsync();
-        _keys = await KeyManagementHost.StartAsync(postgres, redis, broker);
-        _audit = await AuditHost.StartAsync(_keys, await postgres.CreateDatabaseWithRuntimeRoleAsync(), redis, broker, new Dictionary<string, string?>
+        return new Dictionary<string, string?>
         {
             ["AuditLog:Detection:KeyPrefix"] = $"test:{_run}",
             ["AuditLog:Detection:PollInterval"] = "00:00:00.200",
@@ -42,14 +45,7 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
             ["AuditLog:Detection:DenialSpike:Window"] = "01:00:00",
             ["AuditLog:Alerts:WebhookUrl"] = _webhook.Url.AbsoluteUri,
             ["AuditLog:Alerts:WebhookSecret"] = _webhook.Secret,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        await _keys.DisposeAsync();
-        await _webhook.DisposeAsync();
+        };
     }
 
     [Fact]
@@ -140,12 +136,12 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
     public async Task ARevokedTokenUsedAgainstTheApi_TravelsTheBrokerAndReachesTheWebhookAsACriticalAlert()
     {
         var subject = $"stolen-{_run}";
-        var token = _audit.Token(new Dictionary<string, object> { ["sub"] = subject, ["client_id"] = "ehr-app", ["scope"] = "patient/AuditEvent.rs", ["patient"] = "p-1" });
-        Assert.Equal(HttpStatusCode.OK, (await _audit.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token)).StatusCode);
+        var token = AuditService.Token(new Dictionary<string, object> { ["sub"] = subject, ["client_id"] = "ehr-app", ["scope"] = "patient/AuditEvent.rs", ["patient"] = "p-1" });
+        Assert.Equal(HttpStatusCode.OK, (await AuditService.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token)).StatusCode);
 
-        _keys.Tokens.RevokeSubject(subject);
+        Keys.Tokens.RevokeSubject(subject);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await _audit.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token)).StatusCode != HttpStatusCode.Unauthorized)
+        while ((await AuditService.SendAsync(HttpMethod.Get, "/fhir/AuditEvent", token)).StatusCode != HttpStatusCode.Unauthorized)
         {
             await Task.Delay(200, deadline.Token);
         }
@@ -158,8 +154,8 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
 
         // The alert is stored, and in the log itself as a SecurityAlertRaised event with the same id.
         var id = delivered.GetProperty("id").GetGuid();
-        await _audit.WaitForEventsAsync([id]);
-        Assert.Equal(nameof(SecurityAlertRaised), await _audit.QueryAsync<string>("SELECT event_type FROM audit_entries WHERE event_id = @id", ("id", id)));
+        await AuditService.WaitForEventsAsync([id]);
+        Assert.Equal(nameof(SecurityAlertRaised), await AuditService.QueryAsync<string>("SELECT event_type FROM audit_entries WHERE event_id = @id", ("id", id)));
     }
 
     [Fact]
@@ -171,22 +167,22 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
         var id = alert.GetProperty("id").GetGuid();
         var path = $"/audit/alerts/{id}/acknowledge";
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(path, new { note = "checked" }, _audit.OfficerToken(role: "physician"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(path, new { note = "checked" }, AuditService.OfficerToken(role: "physician"))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(path, new { note = "checked" }, null)).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, new { note = "" }, _audit.OfficerToken())).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, new { note = new string('x', AuditEventSchema.MaxReasonLength + 1) }, _audit.OfficerToken())).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/audit/alerts/{Guid.NewGuid()}/acknowledge", new { note = "checked" }, _audit.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, new { note = "" }, AuditService.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(path, new { note = new string('x', AuditEventSchema.MaxReasonLength + 1) }, AuditService.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/audit/alerts/{Guid.NewGuid()}/acknowledge", new { note = "checked" }, AuditService.OfficerToken())).StatusCode);
 
-        using var acknowledged = await PostAsync(path, new { note = "Called the ward: emergency confirmed." }, _audit.OfficerToken());
+        using var acknowledged = await PostAsync(path, new { note = "Called the ward: emergency confirmed." }, AuditService.OfficerToken());
         Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
         var body = JsonDocument.Parse(await acknowledged.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("sec.sally", body.GetProperty("acknowledged_by").GetString());
-        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(path, new { note = "again" }, _audit.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(path, new { note = "again" }, AuditService.OfficerToken())).StatusCode);
 
         Assert.DoesNotContain(await ListAsync("open"), found => found.GetProperty("id").GetGuid() == id);
         Assert.Contains(await ListAsync("acknowledged"), found => found.GetProperty("id").GetGuid() == id);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _audit.SendAsync(HttpMethod.Get, "/audit/alerts?status=closed", _audit.OfficerToken())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await _audit.SendAsync(HttpMethod.Get, "/audit/alerts", _audit.OfficerToken(amr: ["pwd"]))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuditService.SendAsync(HttpMethod.Get, "/audit/alerts?status=closed", AuditService.OfficerToken())).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AuditService.SendAsync(HttpMethod.Get, "/audit/alerts", AuditService.OfficerToken(amr: ["pwd"]))).StatusCode);
     }
 
     private static DateTimeOffset LastWeekday(DayOfWeek day)
@@ -201,11 +197,11 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
     }
 
     private PatientDataAccessed Access(string userId, string patientId, DateTimeOffset occurredAt) =>
-        _audit.Access(patientId, userId) with { Header = _audit.Trail.NewHeader() with { OccurredAt = occurredAt } };
+        AuditService.Access(patientId, userId) with { Header = AuditService.Trail.NewHeader() with { OccurredAt = occurredAt } };
 
     private SecurityEventRecorded Refused(string clientId) => new()
     {
-        Header = _audit.Trail.NewHeader() with { OccurredAt = WorkingHours },
+        Header = AuditService.Trail.NewHeader() with { OccurredAt = WorkingHours },
         Kind = SecurityEventKind.RequestForbidden,
         Actor = new AuditActor { UserId = "someone", ClientId = clientId, NetworkAddress = "127.0.0.1" },
         Outcome = AuditOutcome.Denied,
@@ -216,17 +212,17 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
     {
         foreach (var auditEvent in events)
         {
-            await _audit.Trail.RecordAsync(auditEvent);
+            await AuditService.Trail.RecordAsync(auditEvent);
         }
 
-        await _audit.WaitForEventsAsync([.. events.Select(auditEvent => auditEvent.Header.EventId)]);
+        await AuditService.WaitForEventsAsync([.. events.Select(auditEvent => auditEvent.Header.EventId)]);
     }
 
     /// <summary>Lets detection look at everything stored so far (its cursor reaches the head).</summary>
     private async Task SettleAsync()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await _audit.QueryAsync<long>("SELECT sequence FROM audit_detection_cursor") < await _audit.QueryAsync<long>("SELECT coalesce(max(sequence), 0) FROM audit_entries"))
+        while (await AuditService.QueryAsync<long>("SELECT sequence FROM audit_detection_cursor") < await AuditService.QueryAsync<long>("SELECT coalesce(max(sequence), 0) FROM audit_entries"))
         {
             await Task.Delay(100, deadline.Token);
         }
@@ -256,15 +252,15 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
 
     private async Task<List<JsonElement>> ListAsync(string status)
     {
-        using var response = await _audit.SendAsync(HttpMethod.Get, $"/audit/alerts?status={status}", _audit.OfficerToken());
+        using var response = await AuditService.SendAsync(HttpMethod.Get, $"/audit/alerts?status={status}", AuditService.OfficerToken());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("alerts").EnumerateArray().Select(alert => alert.Clone())];
     }
 
     private async Task<HttpResponseMessage> PostAsync(string path, object body, string? token)
     {
-        using var client = _keys.Pki.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_audit.Service.Public, path)) { Content = JsonContent.Create(body) };
+        using var client = Keys.Pki.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(AuditService.Service.Public, path)) { Content = JsonContent.Create(body) };
         if (token is not null)
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
@@ -272,7 +268,7 @@ public sealed class DetectionTests(PostgresServerFixture postgres, RedisServerFi
 
         var response = await client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
-        Assert.True(response.StatusCode != HttpStatusCode.InternalServerError, string.Join("\n", _audit.Logs.Lines.Where(line => line.StartsWith("Error", StringComparison.Ordinal)).TakeLast(3)));
+        Assert.True(response.StatusCode != HttpStatusCode.InternalServerError, string.Join("\n", AuditService.Logs.Lines.Where(line => line.StartsWith("Error", StringComparison.Ordinal)).TakeLast(3)));
         return response;
     }
 }

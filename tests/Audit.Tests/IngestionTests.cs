@@ -15,29 +15,19 @@ namespace HealthPlatform.Audit.Tests;
 /// burst loses nothing.
 /// </summary>
 [Collection(AuditInfrastructure.Name)]
-public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : IAsyncLifetime
+public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker) : AuditServiceTest(postgres, redis, broker)
 {
-    private KeyManagementHost _keys = null!;
-    private AuditHost _audit = null!;
-
-    public async Task InitializeAsync()
+    protected override async Task<IDictionary<string, string?>?> BeforeStartAsync()
     {
         await PurgeAsync(ErrorQueueHealthCheck.ErrorQueue);
         await PurgeAsync(ErrorQueueHealthCheck.SkippedQueue);
-        _keys = await KeyManagementHost.StartAsync(postgres, redis, broker);
-        _audit = await AuditHost.StartAsync(_keys, await postgres.CreateDatabaseWithRuntimeRoleAsync(), redis, broker);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        await _keys.DisposeAsync();
+        return null;
     }
 
     [Fact]
     public async Task OversizedMalformedAndUnknownVersionEvents_GoToTheErrorQueueWithTheirReason_AndNothingIsStored()
     {
-        Assert.Equal("Healthy", await _audit.HealthOfAsync(ErrorQueueHealthCheck.Name));
+        Assert.Equal("Healthy", await AuditService.HealthOfAsync(ErrorQueueHealthCheck.Name));
         var oversized = Guid.NewGuid();
         var badPatient = Guid.NewGuid();
         var unknownVersion = Guid.NewGuid();
@@ -53,10 +43,10 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
         Assert.StartsWith("schema:", refused.Single(message => message.Body.Contains(badPatient.ToString(), StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
         Assert.StartsWith("unsupported-version:", refused.Single(message => message.Body.Contains(unknownVersion.ToString(), StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
         Assert.NotNull(refused.Single(message => message.Body.StartsWith("{ this", StringComparison.Ordinal)).Reason);
-        Assert.Equal(0, await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", new[] { oversized, badPatient, unknownVersion })));
+        Assert.Equal(0, await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", new[] { oversized, badPatient, unknownVersion })));
 
         // The reason names the field, never the value that was refused.
-        Assert.DoesNotContain(_audit.Logs.Lines, line => line.Contains("DROP TABLE", StringComparison.Ordinal));
+        Assert.DoesNotContain(AuditService.Logs.Lines, line => line.Contains("DROP TABLE", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -65,20 +55,20 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
         await SendRawAsync(Envelope(Guid.NewGuid(), schemaVersion: 99));
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await _audit.HealthOfAsync(ErrorQueueHealthCheck.Name) != "Degraded")
+        while (await AuditService.HealthOfAsync(ErrorQueueHealthCheck.Name) != "Degraded")
         {
             await Task.Delay(200, deadline.Token);
         }
 
         await PurgeAsync(ErrorQueueHealthCheck.ErrorQueue);
-        Assert.Equal("Healthy", await _audit.HealthOfAsync(ErrorQueueHealthCheck.Name));
+        Assert.Equal("Healthy", await AuditService.HealthOfAsync(ErrorQueueHealthCheck.Name));
     }
 
     [Fact]
     public async Task TwoRunningInstances_AppendToOneChain_ThatVerifies()
     {
-        await using var second = await AuditHost.StartAsync(_keys, _audit.Database, redis, broker);
-        var sends = new[] { _audit, second }.Select(host => Task.Run(async () =>
+        await using var second = await AuditHost.StartAsync(Keys, AuditService.Database, Redis, Broker);
+        var sends = new[] { AuditService, second }.Select(host => Task.Run(async () =>
         {
             var ids = new List<Guid>();
             for (var i = 0; i < 100; i++)
@@ -92,12 +82,12 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
         }));
         var sent = (await Task.WhenAll(sends)).SelectMany(ids => ids).ToList();
 
-        Assert.Equal(200, await _audit.WaitForEventsAsync(sent));
+        Assert.Equal(200, await AuditService.WaitForEventsAsync(sent));
         var verification = await VerifyAsync();
         Assert.True(verification.GetProperty("intact").GetBoolean(), verification.ToString());
         Assert.Equal(
-            await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries"),
-            await _audit.QueryAsync<long>("SELECT max(sequence) FROM audit_entries"));
+            await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries"),
+            await AuditService.QueryAsync<long>("SELECT max(sequence) FROM audit_entries"));
     }
 
     [Fact]
@@ -111,10 +101,10 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
             for (var i = 0; i < count; i++)
             {
                 // Through the transactional outbox, as a service writing data would: kept while the broker is away.
-                await using var scope = _audit.Services.CreateAsyncScope();
+                await using var scope = AuditService.Services.CreateAsyncScope();
                 var database = scope.ServiceProvider.GetRequiredService<AuditDbContext>();
-                var access = _audit.Access($"patient-{i % 13}");
-                _audit.Trail.Enqueue(database, access);
+                var access = AuditService.Access($"patient-{i % 13}");
+                AuditService.Trail.Enqueue(database, access);
                 await database.SaveChangesAsync();
                 sent.Add(access.Header.EventId);
                 if (i == count / 3)
@@ -125,64 +115,38 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
         });
 
         await halfway.WaitAsync(TimeSpan.FromSeconds(60));
-        await broker.StopAsync();
+        await Broker.StopAsync();
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
         finally
         {
-            await broker.StartAsync();
+            await Broker.StartAsync();
         }
 
         await burst;
-        Assert.Equal(count, await _audit.WaitForEventsAsync(sent, TimeSpan.FromSeconds(180)));
+        Assert.Equal(count, await AuditService.WaitForEventsAsync(sent, TimeSpan.FromSeconds(180)));
         await Task.Delay(1000);
-        Assert.Equal(count, await _audit.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", sent.ToArray())));
+        Assert.Equal(count, await AuditService.QueryAsync<long>("SELECT count(*) FROM audit_entries WHERE event_id = ANY(@ids)", ("ids", sent.ToArray())));
         Assert.True((await VerifyAsync()).GetProperty("intact").GetBoolean());
     }
 
     private async Task<JsonElement> VerifyAsync()
     {
-        var response = await _audit.SendAsync(HttpMethod.Post, "/audit/verify", _audit.OfficerToken());
+        var response = await AuditService.SendAsync(HttpMethod.Post, "/audit/verify", AuditService.OfficerToken());
         response.EnsureSuccessStatusCode();
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
-    /// <summary>A MassTransit envelope around a PatientDataAccessed, written by hand so it can be wrong.</summary>
-    private static string Envelope(Guid eventId, string patientId = "patient-1", int schemaVersion = 1, string? padding = null)
-    {
-        var message = new Dictionary<string, object?>
-        {
-            ["header"] = new { eventId, occurredAt = DateTimeOffset.UtcNow, source = "records" },
-            ["schemaVersion"] = schemaVersion,
-            ["actor"] = new { userId = "practitioner-7", clientId = "ehr-app", roles = new[] { "physician" } },
-            ["action"] = (int)AuditAction.Read,
-            ["resourceType"] = "Observation",
-            ["resourceIds"] = new[] { "obs-1" },
-            ["patientId"] = patientId,
-            ["outcome"] = (int)AuditOutcome.Success,
-            ["purposeOfUse"] = (int)PurposeOfUse.Treatment,
-        };
-        if (padding is not null)
-        {
-            message["padding"] = padding;
-        }
-
-        return JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["messageId"] = eventId,
-            ["messageType"] = new[] { $"urn:message:{typeof(PatientDataAccessed).Namespace}:{nameof(PatientDataAccessed)}" },
-            ["message"] = message,
-        });
-    }
+    private static string Envelope(Guid eventId, string patientId = "patient-1", int schemaVersion = 1, string? padding = null) =>
+        Encoding.UTF8.GetString(AuditHost.Envelope(eventId, patientId, schemaVersion: schemaVersion, padding: padding));
 
     private async Task SendRawAsync(string body)
     {
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = Guid.NewGuid().ToString() };
-        await channel.BasicPublishAsync(string.Empty, AuditEventTypes.QueueName, mandatory: true, properties, Encoding.UTF8.GetBytes(body));
+        await AuditHost.PublishRawAsync(channel, Encoding.UTF8.GetBytes(body));
     }
 
     /// <summary>Takes messages from the queues until <paramref name="expected"/> arrived (bounded): body and MassTransit's fault reason.</summary>
@@ -243,5 +207,5 @@ public sealed class IngestionTests(PostgresServerFixture postgres, RedisServerFi
         }
     }
 
-    private Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync();
+    private Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = new Uri(Broker.ConnectionString) }.CreateConnectionAsync();
 }

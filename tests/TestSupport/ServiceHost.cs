@@ -25,6 +25,15 @@ public sealed class ServiceHost(TestPki pki, string identity)
 
     public Uri Mtls => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{MtlsPort}"));
 
+    /// <summary>The status of one readiness check, as the management listener reports it.</summary>
+    public async Task<string> HealthOfAsync(string check)
+    {
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(Management, "/health"));
+        using var report = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return report.RootElement.GetProperty("checks").GetProperty(check).GetProperty("status").GetString()!;
+    }
+
     public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null, string environmentName = "Production")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environmentName });
