@@ -102,7 +102,7 @@ try
 
     var rows = new List<LedgerEntry>(events);
     await using (var read = new NpgsqlCommand(
-        "SELECT sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash FROM audit_entries WHERE event_id = ANY(@ids) ORDER BY sequence",
+        $"SELECT {AuditEntryReader.Columns} FROM audit_entries WHERE event_id = ANY(@ids) ORDER BY sequence",
         superuser))
     {
         read.Parameters.AddWithValue("ids", directIds);

@@ -121,7 +121,7 @@ public sealed class ChainTests(PostgresServerFixture postgres, RedisServerFixtur
 
             var entries = new List<LedgerEntry>();
             await using (var read = new NpgsqlCommand(
-                "SELECT sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash FROM audit_entries WHERE sequence >= @from ORDER BY sequence",
+                $"SELECT {AuditEntryReader.Columns} FROM audit_entries WHERE sequence >= @from ORDER BY sequence",
                 connection,
                 transaction))
             {

@@ -58,11 +58,7 @@ public sealed partial class CheckpointWriter(
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            acquire.Parameters.AddWithValue("key", CheckpointLock);
-            await acquire.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await AdvisoryLock.AcquireAsync(connection, transaction, CheckpointLock, cancellationToken);
 
         var (lastNumber, lastSequence) = await LastAsync(connection, transaction, cancellationToken);
         var (sequence, headHash) = await AuditLedger.HeadAsync(connection, transaction, cancellationToken);

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -34,25 +33,15 @@ public sealed class AlertOptions
 }
 
 /// <summary>Every alert as one structured log line (for whoever collects logs) and on the <c>audit.alerts.raised</c> counter.</summary>
-public sealed partial class LogAlertSink : IAlertSink
+public sealed partial class LogAlertSink(ILogger<LogAlertSink> logger, Ledger.AuditLogMetrics metrics) : IAlertSink
 {
-    private readonly ILogger<LogAlertSink> _logger;
-    private readonly Counter<long> _raised;
-
-    public LogAlertSink(ILogger<LogAlertSink> logger, IMeterFactory meters)
-    {
-        ArgumentNullException.ThrowIfNull(meters);
-        _logger = logger;
-        _raised = meters.Create(Ledger.AuditLogMetrics.MeterName).CreateCounter<long>("audit.alerts.raised", unit: "{alert}", description: "Security alerts raised by the detection rules.");
-    }
-
     public string Name => "log";
 
     public Task DeliverAsync(Alert alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        _raised.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule.ToString()), new KeyValuePair<string, object?>("severity", alert.Severity.ToString()));
-        LogRaised(_logger, alert.Rule, alert.Severity, alert.ActorUserId, alert.ActorClientId, alert.ActorNetworkAddress, alert.ObservedCount, alert.WindowStart, alert.WindowEnd, alert.Id);
+        metrics.AlertRaised(alert.Rule.ToString(), alert.Severity.ToString());
+        LogRaised(logger, alert.Rule, alert.Severity, alert.ActorUserId, alert.ActorClientId, alert.ActorNetworkAddress, alert.ObservedCount, alert.WindowStart, alert.WindowEnd, alert.Id);
         return Task.CompletedTask;
     }
 

@@ -5,6 +5,7 @@ using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -71,13 +72,9 @@ public sealed partial class DetectionWorker(
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var acquire = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(@key)", connection, transaction))
+        if (!await AdvisoryLock.TryAcquireAsync(connection, transaction, DetectionLock, cancellationToken))
         {
-            acquire.Parameters.AddWithValue("key", DetectionLock);
-            if (await acquire.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                return ([], false);
-            }
+            return ([], false);
         }
 
         long cursor;
@@ -88,7 +85,7 @@ public sealed partial class DetectionWorker(
 
         var entries = new List<LedgerEntry>();
         await using (var query = new NpgsqlCommand(
-            "SELECT sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash FROM audit_entries WHERE sequence > @cursor ORDER BY sequence LIMIT @limit",
+            $"SELECT {AuditEntryReader.Columns} FROM audit_entries WHERE sequence > @cursor ORDER BY sequence LIMIT @limit",
             connection,
             transaction))
         {
@@ -193,23 +190,4 @@ public sealed partial class DetectionWorker(
 }
 
 /// <summary>Wakes detection when entries were stored here, so alerts do not wait for the next poll.</summary>
-public sealed class DetectionSignal : IDisposable
-{
-    private readonly SemaphoreSlim _stored = new(0, 1);
-
-    public void Dispose() => _stored.Dispose();
-
-    public void Notify()
-    {
-        try
-        {
-            _stored.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-    }
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => await _stored.WaitAsync(timeout, cancellationToken);
-}
+public sealed class DetectionSignal : WakeSignal;

@@ -72,6 +72,7 @@ public static class Extensions
         builder.Services.AddHttpClient<WebhookAlertSink>();
         builder.Services.AddSingleton<IAlertSink>(services => services.GetRequiredService<WebhookAlertSink>());
         builder.Services.AddHostedService<DetectionWorker>();
+        builder.Services.AddSingleton<ErrorQueueHealthCheck>();
         builder.Services.AddHealthChecks()
             .AddCheck<AppendOnlyHealthCheck>(AppendOnlyHealthCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<ErrorQueueHealthCheck>(ErrorQueueHealthCheck.Name, tags: [HealthTags.Ready])

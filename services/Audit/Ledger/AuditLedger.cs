@@ -88,11 +88,7 @@ public sealed partial class AuditLedger(
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var acquire = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            acquire.Parameters.AddWithValue("key", ChainLock);
-            await acquire.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await AdvisoryLock.AcquireAsync(connection, transaction, ChainLock, cancellationToken);
 
         // Read after the lock: the head is the one the previous holder committed.
         var (sequence, previousHash) = await HeadAsync(connection, transaction, cancellationToken);
@@ -169,7 +165,7 @@ public sealed partial class AuditLedger(
         }
 
         await using var import = await connection.BeginBinaryImportAsync(
-            $"COPY {table} (sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash) FROM STDIN (FORMAT BINARY)",
+            $"COPY {table} ({Verification.AuditEntryReader.Columns}) FROM STDIN (FORMAT BINARY)",
             cancellationToken);
         foreach (var entry in entries)
         {

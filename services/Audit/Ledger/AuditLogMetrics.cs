@@ -5,8 +5,8 @@ namespace HealthPlatform.Audit.Ledger;
 /// <summary>
 /// The audit log's instruments (meter <c>HealthPlatform.Audit.Log</c>): events stored, redeliveries
 /// recognised, events refused to the error queue by reason, events waiting in the error and skipped
-/// queues, and the lag from an event happening to its being stored. Tags are event types and
-/// reasons, never ids.
+/// queues, the lag from an event happening to its being stored, and the alerts raised. Tags are
+/// event types, reasons, rules and severities, never ids.
 /// </summary>
 public sealed class AuditLogMetrics
 {
@@ -16,6 +16,7 @@ public sealed class AuditLogMetrics
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _lag;
+    private readonly Counter<long> _alerts;
     private long _errorQueueDepth;
 
     public AuditLogMetrics(IMeterFactory meters)
@@ -26,6 +27,7 @@ public sealed class AuditLogMetrics
         _duplicates = meter.CreateCounter<long>("audit.log.duplicates", unit: "{event}", description: "Redelivered audit events recognised by id and not stored again.");
         _rejected = meter.CreateCounter<long>("audit.log.rejected", unit: "{event}", description: "Audit events refused (malformed, oversized, unsupported) and sent to the error queue.");
         _lag = meter.CreateHistogram<double>("audit.log.lag", unit: "ms", description: "From an event's occurrence to its being stored in the chain.");
+        _alerts = meter.CreateCounter<long>("audit.alerts.raised", unit: "{alert}", description: "Security alerts raised by the detection rules.");
         meter.CreateObservableGauge("audit.log.error_queue.messages", () => Interlocked.Read(ref _errorQueueDepth), unit: "{message}", description: "Messages waiting in the audit error and skipped queues.");
     }
 
@@ -46,6 +48,9 @@ public sealed class AuditLogMetrics
 
     public void Rejected(string eventType, string reason) =>
         _rejected.Add(1, new KeyValuePair<string, object?>("event_type", eventType), new KeyValuePair<string, object?>("reason", reason));
+
+    public void AlertRaised(string rule, string severity) =>
+        _alerts.Add(1, new KeyValuePair<string, object?>("rule", rule), new KeyValuePair<string, object?>("severity", severity));
 
     public void ErrorQueueDepth(long messages) => Interlocked.Exchange(ref _errorQueueDepth, messages);
 }

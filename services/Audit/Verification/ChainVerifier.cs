@@ -102,7 +102,7 @@ public sealed class ChainVerifier(NpgsqlDataSource database, KeyManagementApi ke
         NpgsqlConnection connection, NpgsqlTransaction transaction, Dictionary<long, Checkpoint> checkpoints, CancellationToken cancellationToken)
     {
         await using var query = new NpgsqlCommand(
-            "SELECT sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash FROM audit_entries ORDER BY sequence",
+            $"SELECT {AuditEntryReader.Columns} FROM audit_entries ORDER BY sequence",
             connection,
             transaction);
         await using var reader = await query.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
@@ -176,6 +176,9 @@ public sealed class ChainVerifier(NpgsqlDataSource database, KeyManagementApi ke
 /// <summary>Reads an <c>audit_entries</c> row, columns in table order.</summary>
 public static class AuditEntryReader
 {
+    /// <summary>Every column, in the order <see cref="Read"/> reads them (and COPY writes them).</summary>
+    public const string Columns = "sequence, event_id, event_type, schema_version, occurred_at, recorded_at, source, patient_id, agent_user_id, agent_client_id, action, outcome, payload, previous_hash, hash";
+
     public static LedgerEntry Read(NpgsqlDataReader reader) => new()
     {
         Sequence = reader.GetInt64(0),
