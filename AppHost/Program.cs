@@ -31,7 +31,8 @@ var records = builder.AddPlatformService<Projects.HealthPlatform_Records>(Resour
     .WithInfrastructure(recordsDb, infrastructure);
 
 var consent = builder.AddPlatformService<Projects.HealthPlatform_Consent>(ResourceNames.Consent, new ServicePorts(Public: 5003, Internal: 6003, Management: 7003), pki)
-    .WithInfrastructure(consentDb, infrastructure);
+    .WithInfrastructure(consentDb, infrastructure)
+    .WithTokenValidation(identity);
 
 var keyManagement = builder.AddPlatformService<Projects.HealthPlatform_KeyManagement>(ResourceNames.KeyManagement, new ServicePorts(Public: null, Internal: 6004, Management: 7004), pki)
     .WithInfrastructure(keyManagementDb, infrastructure)
@@ -47,6 +48,7 @@ identity.WithFhirBases(records, consent, audit);
 
 // Who calls whom over mTLS (service discovery of the internal endpoints).
 records.WithReference(consent).WithReference(keyManagement);
+consent.WithReference(keyManagement);
 audit.WithReference(keyManagement);
 
 await builder.Build().RunAsync();

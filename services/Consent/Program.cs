@@ -9,5 +9,6 @@ builder.AddConsentServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapConsentEndpoints();
 
-app.Run();
+await app.RunAsync();

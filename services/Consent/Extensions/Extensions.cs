@@ -1,6 +1,13 @@
+using HealthPlatform.Consent.Decisions;
+using HealthPlatform.Consent.Domain;
+using HealthPlatform.Consent.Fhir;
 using HealthPlatform.Consent.Infrastructure;
+using HealthPlatform.Consent.Store;
+using HealthPlatform.KeyManagement.Client;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization.Revocations;
+using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -11,10 +18,36 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddConsentServices(this IHostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.AddPlatformDatabase<ConsentDbContext>(ResourceNames.ConsentDatabase);
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<ConsentDbContext>();
+        builder.AddKeyManagementClient();
+        builder.AddPlatformTokenValidation();
+        builder.AddAccessTokenRevocations();
+
+        builder.Services.AddOptionsWithValidateOnStart<ConsentPolicyOptions>()
+            .Bind(builder.Configuration.GetSection(ConsentPolicyOptions.SectionName))
+            .Validate(options => options.EffectiveDefaultPermittedPurposes.All(Enum.IsDefined), $"{ConsentPolicyOptions.SectionName}:DefaultPermittedPurposes must name purposes of use.")
+            .Validate(options => options.EffectiveBreakTheGlassRoles.Concat(options.EffectiveRecordingRoles).All(ServiceDefaults.Authorization.PlatformRoles.All.Contains),
+                $"{ConsentPolicyOptions.SectionName}: BreakTheGlassRoles and RecordingRoles must be platform roles.");
+        builder.Services.AddSingleton<ConsentDecisionEngine>();
+        builder.Services.AddSingleton<ConsentValidator>();
+        builder.Services.AddHostedService<ConsentValidatorWarmup>();
+        builder.Services.AddSingleton<ConsentChangePublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConsentChangePublisher>());
+        builder.Services.AddScoped<ConsentStore>();
+        builder.Services.AddScoped<ConsentDecisions>();
+        builder.Services.AddHealthChecks().AddCheck<ConsentValidatorHealthCheck>(ConsentValidatorHealthCheck.Name, tags: ConsentValidatorHealthCheck.Tags);
         return builder;
+    }
+
+    public static WebApplication MapConsentEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapConsents();
+        app.MapDecisions();
+        return app;
     }
 }

@@ -22,6 +22,106 @@ namespace HealthPlatform.Consent.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("HealthPlatform.Consent.Store.StoredConsent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("LastUpdated")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_updated");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PatientId", "Status");
+
+                    b.ToTable("consents", (string)null);
+                });
+
+            modelBuilder.Entity("HealthPlatform.Consent.Store.StoredConsentVersion", b =>
+                {
+                    b.Property<string>("ConsentId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("consent_id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("Change")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("change");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<bool>("OnBehalfOfPatient")
+                        .HasColumnType("boolean")
+                        .HasColumnName("on_behalf_of_patient");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("patient_id");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<string>("RecordedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("recorded_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.HasKey("ConsentId", "Version");
+
+                    b.HasIndex("RecordedAt")
+                        .HasDatabaseName("ix_consent_versions_unpublished")
+                        .HasFilter("published_at IS NULL");
+
+                    b.ToTable("consent_versions", (string)null);
+                });
+
             modelBuilder.Entity("HealthPlatform.ServiceDefaults.Audit.Outbox.AuditOutboxMessage", b =>
                 {
                     b.Property<long>("Sequence")
@@ -56,6 +156,15 @@ namespace HealthPlatform.Consent.Infrastructure.Migrations
                         .IsUnique();
 
                     b.ToTable("audit_outbox", (string)null);
+                });
+
+            modelBuilder.Entity("HealthPlatform.Consent.Store.StoredConsentVersion", b =>
+                {
+                    b.HasOne("HealthPlatform.Consent.Store.StoredConsent", null)
+                        .WithMany()
+                        .HasForeignKey("ConsentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

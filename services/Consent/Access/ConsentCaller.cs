@@ -1,0 +1,47 @@
+using HealthPlatform.Consent.Domain;
+using HealthPlatform.Consent.Store;
+using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization;
+using HealthPlatform.ServiceDefaults.Authorization.Smart;
+
+namespace HealthPlatform.Consent.Access;
+
+/// <summary>
+/// Who is calling the Consent API, as far as consents go. A patient — role <c>patient</c>, a
+/// <c>patient/Consent</c> scope and their own record as launch context — manages only their own
+/// consents. Staff in a recording role (<see cref="ConsentPolicyOptions.RecordingRoles"/>) with a
+/// <c>user/Consent</c> scope may read and record any patient's consents, on the patient's behalf;
+/// with a <c>patient/Consent</c> scope, only the launched patient's. Nobody else reaches consents.
+/// </summary>
+public sealed record ConsentCaller(ConsentAuthor Author, string? OnlyPatient)
+{
+    public bool MayReach(string patientId) => OnlyPatient is null || string.Equals(OnlyPatient, patientId, StringComparison.Ordinal);
+
+    /// <summary>The caller, or null when they may not reach consents at all (the route's scope check has already run).</summary>
+    public static ConsentCaller? Of(HttpContext context, ConsentPolicyOptions policy)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (context.Features.Get<SmartScopeGrant>() is not { } grant)
+        {
+            return null;
+        }
+
+        var actor = AuditActors.FromRequest(context);
+        var launched = grant.Scopes.Any(scope => scope.Context == SmartContext.Patient) ? grant.PatientId : null;
+        var staffScope = grant.Scopes.Any(scope => scope.Context == SmartContext.User);
+        if (context.User.HasClaim("role", PlatformRoles.Patient))
+        {
+            // A patient's own consents only, whatever else the token says.
+            return launched is null ? null : new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: false), launched);
+        }
+
+        var recorder = actor.UserId is not null && policy.EffectiveRecordingRoles.Any(role => context.User.HasClaim("role", role));
+        return recorder switch
+        {
+            true when staffScope => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), null),
+            true when launched is not null => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), launched),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using HealthPlatform.Contracts.Audit;
+using HealthPlatform.Testing;
+using FhirConsent = Hl7.Fhir.Model.Consent;
+
+namespace HealthPlatform.Consent.Tests;
+
+/// <summary>A patient reaches only their own consents; staff in a recording role write on a patient's behalf; nobody else reaches any.</summary>
+public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServerFixture redis, RabbitMqServerFixture broker)
+    : ConsentServiceTest(postgres, redis, broker)
+{
+    [Fact]
+    public async Task A_patient_cannot_read_search_change_revoke_or_create_another_patients_consents()
+    {
+        var alice = NewPatient();
+        var bob = NewPatient();
+        var bobsConsent = await Consents.CreateAsync(Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Deny), Consents.PatientToken(bob));
+        var alices = Consents.PatientToken(alice);
+        var changed = Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Permit);
+        changed.Id = bobsConsent;
+
+        using var read = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{bobsConsent}", alices);
+        using var history = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{bobsConsent}/_history", alices);
+        using var version = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{bobsConsent}/_history/1", alices);
+        using var update = await Consents.SendAsync(HttpMethod.Put, $"/fhir/Consent/{bobsConsent}", alices, ConsentHost.ToJson(changed));
+        using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{bobsConsent}/$revoke", alices);
+        using var search = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent?patient={bob}", alices);
+        using var create = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", alices, ConsentHost.ToJson(Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Permit)));
+
+        // What Alice may not reach does not exist for her; asking for Bob's list or writing for Bob is refused.
+        Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, version.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, update.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, search.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+        Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE patient_id = '{bob}'"));
+        Assert.Equal("active", await Consents.QueryAsync<string>($"SELECT status FROM consents WHERE id = '{bobsConsent}'"));
+        Assert.Equal(0L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consents WHERE patient_id = '{alice}'"));
+    }
+
+    [Fact]
+    public async Task Staff_in_a_recording_role_record_a_consent_on_the_patients_behalf_and_it_is_audited_as_such()
+    {
+        var patient = NewPatient();
+        var probe = new AuditQueueProbe(Broker);
+
+        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit), Consents.StaffToken("nurse", subject: "nurse-jo"));
+
+        var changed = await probe.WaitForAsync<ConsentChanged>(consent => consent.ConsentId == id);
+        Assert.True(changed.RecordedOnBehalfOfPatient);
+        Assert.Equal(ConsentChange.Created, changed.Change);
+        Assert.Equal("nurse-jo", changed.Actor.UserId);
+        Assert.Equal(patient, changed.PatientId);
+        Assert.True(await Consents.QueryAsync<bool>($"SELECT on_behalf_of_patient FROM consent_versions WHERE consent_id = '{id}'"));
+
+        // The patient's own change is not on anyone's behalf; a read is audited as an access to the patient's data.
+        using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", Consents.PatientToken(patient));
+        var revoked = await probe.WaitForAsync<ConsentChanged>(consent => consent.ConsentId == id && consent.Change == ConsentChange.Revoked);
+        Assert.False(revoked.RecordedOnBehalfOfPatient);
+        Assert.Equal(2, revoked.Version);
+        using var read = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}", Consents.StaffToken("physician", scope: "user/Consent.rs", subject: "dr-ann"));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var access = await probe.WaitForAsync<PatientDataAccessed>(accessed => accessed.PatientId == patient && accessed.Actor.UserId == "dr-ann");
+        Assert.Equal("Consent", access.ResourceType);
+        Assert.Equal([id], access.ResourceIds);
+    }
+
+    [Fact]
+    public async Task Staff_outside_the_recording_roles_and_tokens_without_a_user_are_refused()
+    {
+        var patient = NewPatient();
+        var body = ConsentHost.ToJson(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit));
+        var clientOnly = Consents.Token(new Dictionary<string, object> { ["client_id"] = "batch-job", ["scope"] = "system/Consent.cruds" });
+
+        using var billing = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.StaffToken("billing", subject: "bill-1"), body);
+        using var system = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", clientOnly, body);
+        using var patientWithoutContext = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.Token(new Dictionary<string, object>
+        {
+            ["sub"] = "user-" + patient, ["role"] = "patient", ["scope"] = "user/Consent.cruds",
+        }), body);
+
+        Assert.Equal(HttpStatusCode.Forbidden, billing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, system.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, patientWithoutContext.StatusCode);
+        Assert.Equal(0L, await Consents.QueryAsync<long>("SELECT count(*) FROM consent_versions"));
+    }
+
+    [Fact]
+    public async Task What_a_consent_says_is_never_readable_in_the_consent_database()
+    {
+        var patient = NewPatient();
+        const string Marker = "MARKER-7f3a9c";
+        var consent = Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit,
+            Tests.Consents.Deny(practitioner: "dr-" + Marker.ToLowerInvariant(), labels: ["HIV"]));
+        consent.Provision!.Provision[0].Actor[0].Reference!.Display = Marker;
+        var id = await Consents.CreateAsync(consent, Consents.PatientToken(patient));
+
+        // Every row of every table, as text: no marker, no practitioner, no label (ciphertext is hex: 0-9, a-f).
+        var leaks = await Consents.QueryAsync<long>(
+            $"""
+            SELECT (SELECT count(*) FROM consents c WHERE c::text ILIKE '%{Marker}%' OR c::text LIKE '%HIV%')
+                 + (SELECT count(*) FROM consent_versions v WHERE v::text ILIKE '%{Marker}%' OR v::text LIKE '%HIV%')
+                 + (SELECT count(*) FROM audit_outbox o WHERE o::text ILIKE '%{Marker}%' OR o::text LIKE '%HIV%')
+            """);
+        Assert.Equal(0L, leaks);
+        Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND length(content) > 100"));
+
+        // Through the API the owner reads it back whole.
+        using var read = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}", Consents.PatientToken(patient));
+        Assert.Contains(Marker, await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
