@@ -12,7 +12,7 @@ public static class ConsentVocabulary
     public const string ScopeSystem = "http://terminology.hl7.org/CodeSystem/consentscope";
     public const string PatientPrivacy = "patient-privacy";
 
-    public const string PurposeSystem = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    public const string PurposeSystem = PurposeOfUseCodes.System;
     public const string ResourceTypeSystem = "http://hl7.org/fhir/resource-types";
     public const string SensitivitySystem = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     public const string ConfidentialitySystem = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
@@ -24,16 +24,7 @@ public static class ConsentVocabulary
     public const string ClientSystem = "https://healthplatform.dev/fhir/sid/client-id";
 
     /// <summary>The v3 ActReason codes for each purpose of use.</summary>
-    public static IReadOnlyDictionary<string, PurposeOfUse> Purposes { get; } = new Dictionary<string, PurposeOfUse>(StringComparer.Ordinal)
-    {
-        ["TREAT"] = PurposeOfUse.Treatment,
-        ["HPAYMT"] = PurposeOfUse.Payment,
-        ["HOPERAT"] = PurposeOfUse.Operations,
-        ["HRESCH"] = PurposeOfUse.Research,
-        ["PUBHLTH"] = PurposeOfUse.PublicHealth,
-        ["PATRQT"] = PurposeOfUse.PatientRequest,
-        ["BTG"] = PurposeOfUse.Emergency,
-    };
+    public static IReadOnlyDictionary<string, PurposeOfUse> Purposes => PurposeOfUseCodes.ByCode;
 
     /// <summary>Sensitivity codes (v3 ActCode): mental health, HIV, substance use, and the older code for substance abuse.</summary>
     public static IReadOnlySet<string> SensitivityCodes { get; } = new HashSet<string>(StringComparer.Ordinal) { "PSY", "HIV", "SUD", "ETH" };
@@ -54,6 +45,4 @@ public static class ConsentVocabulary
 
     /// <summary>The coding's system for a label code.</summary>
     public static string SystemOf(string label) => SensitivityCodes.Contains(label) ? SensitivitySystem : ConfidentialitySystem;
-
-    public static string CodeOf(PurposeOfUse purpose) => Purposes.First(pair => pair.Value == purpose).Key;
 }
