@@ -30,6 +30,7 @@ public static class ConsentClientExtensions
 
         // Memory only: every instance hears every change on its own queue, so there is no shared layer to keep in step (ADR-011).
         builder.Services.AddFusionCache(ConsentDecisions.CacheName)
+            .WithOptions(options => options.CacheKeyPrefix = ConsentDecisions.CacheName + ":")
             .WithMemoryCache(services => new MemoryCache(new MemoryCacheOptions { SizeLimit = services.GetRequiredService<IOptions<ConsentClientOptions>>().Value.Capacity }))
             .WithoutDistributedCache()
             .WithDefaultEntryOptions(entry =>

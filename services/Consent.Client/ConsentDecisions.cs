@@ -54,7 +54,7 @@ public sealed class ConsentDecisions : IDisposable
         }
 
         var fetched = false;
-        var key = $"{Interlocked.Read(ref _epoch)}\n{GenerationOf(question.PatientId)}\n{question.CacheKey()}";
+        var key = $"{Interlocked.Read(ref _epoch)}:{GenerationOf(question.PatientId)}:{question.CacheKey()}";
         var decision = await _cache.GetOrSetAsync<ConsentDecision>(key, async (context, token) =>
         {
             fetched = true;

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using HealthPlatform.Contracts.Audit;
 
 namespace HealthPlatform.Consent.Client;
@@ -35,8 +37,15 @@ public sealed record ConsentQuestion
     /// <summary>The security label codes the data carries (PSY, HIV, SUD, ETH, R, V matter; U, L, M, N are accepted).</summary>
     public IReadOnlyList<string> SecurityLabels { get; init; } = [];
 
-    /// <summary>Everything that decides the answer, in a canonical order: equal questions have equal keys.</summary>
-    internal string CacheKey() => string.Join('\n',
-        PatientId, Actor.UserId, Actor.Practitioner, string.Join(',', Actor.Roles.Order(StringComparer.Ordinal)), Actor.Organization, Actor.ClientId,
-        PurposeOfUseCodes.CodeOf(Purpose), ResourceType, string.Join(',', SecurityLabels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
+    /// <summary>
+    /// A digest of everything that decides the answer, in a canonical order: equal questions have
+    /// equal keys, and a key that reaches a log names no patient or user.
+    /// </summary>
+    internal string CacheKey()
+    {
+        var canonical = string.Join('\n',
+            PatientId, Actor.UserId, Actor.Practitioner, string.Join(',', Actor.Roles.Order(StringComparer.Ordinal)), Actor.Organization, Actor.ClientId,
+            PurposeOfUseCodes.CodeOf(Purpose), ResourceType, string.Join(',', SecurityLabels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
 }

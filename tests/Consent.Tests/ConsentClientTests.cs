@@ -73,7 +73,7 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
         Assert.Contains("403", refused.Message, StringComparison.Ordinal);
     }
 
-    internal static ConsentQuestion Question(string patient, string user, string role = "physician") => new()
+    public static ConsentQuestion Question(string patient, string user, string role = "physician") => new()
     {
         PatientId = patient,
         Actor = new ConsentActor { UserId = user, Practitioner = user, Roles = [role], ClientId = "ehr-app" },

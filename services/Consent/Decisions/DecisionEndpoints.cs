@@ -3,6 +3,7 @@ using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
+using HealthPlatform.ServiceDefaults.RateLimiting;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,11 +20,19 @@ public sealed record ExplainedDecision(DecisionResponse Decision, IReadOnlyList<
 /// </summary>
 public static class DecisionEndpoints
 {
+    /// <summary>
+    /// The enforcement point asks on every access it cannot answer from its cache: far above the
+    /// default per-caller allowance (<c>RateLimiting:Policies:consent-decisions</c>; 60,000 a minute
+    /// per calling service unless configured).
+    /// </summary>
+    public const string RateLimitPolicy = "consent-decisions";
+
     public static IEndpointRouteBuilder MapDecisions(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapPost("/decisions", DecideAsync)
             .RequireService(ResourceNames.Records)
+            .WithRateLimit(RateLimitPolicy)
             .WithName("Decide")
             .WithSummary("Permit or deny, the provisions that decided, obligations.");
         endpoints.MapPost("/consent/explain", ExplainAsync)

@@ -11,6 +11,7 @@ using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Caching;
 using HealthPlatform.ServiceDefaults.Data;
 using HealthPlatform.ServiceDefaults.Messaging;
+using HealthPlatform.ServiceDefaults.RateLimiting;
 
 namespace HealthPlatform.Consent.Extensions;
 
@@ -21,6 +22,8 @@ public static class Extensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddPlatformDatabase<ConsentDbContext>(ResourceNames.ConsentDatabase);
         builder.AddPlatformRedis();
+        builder.Services.Configure<RateLimitingOptions>(options =>
+            options.Policies.TryAdd(DecisionEndpoints.RateLimitPolicy, new RateLimitPolicyOptions { PermitLimit = 60_000, Window = TimeSpan.FromMinutes(1) }));
         builder.AddPlatformMessaging();
         builder.AddAuditOutbox<ConsentDbContext>();
         builder.AddKeyManagementClient();
