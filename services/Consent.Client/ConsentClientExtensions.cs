@@ -1,5 +1,6 @@
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.Messaging;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,7 @@ public static class ConsentClientExtensions
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ConsentDecisions.MeterName));
         builder.Services.AddSingleton<ConsentChangeListener>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConsentChangeListener>());
-        builder.Services.AddHealthChecks().AddCheck<ConsentChangeListenerHealthCheck>("consent-cache", tags: [HealthTags.Ready]);
+        builder.Services.AddHealthChecks().AddCheck<InstanceListenerHealthCheck<ConsentChangeListener>>("consent-cache", tags: [HealthTags.Ready]);
         return builder;
     }
 }

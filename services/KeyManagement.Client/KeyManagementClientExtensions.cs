@@ -1,5 +1,6 @@
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Health;
+using HealthPlatform.ServiceDefaults.Messaging;
 using HealthPlatform.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,7 @@ public static class KeyManagementClientExtensions
         builder.AddPlatformServiceClient<KeyManagementApi>(ResourceNames.KeyManagement);
         builder.Services.AddSingleton<SubjectKeyEvictions>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SubjectKeyEvictions>());
-        builder.Services.AddHealthChecks().AddCheck<SubjectKeyEvictionsHealthCheck>("key-cache", tags: [HealthTags.Ready]);
+        builder.Services.AddHealthChecks().AddCheck<InstanceListenerHealthCheck<SubjectKeyEvictions>>("key-cache", tags: [HealthTags.Ready]);
         return builder;
     }
 }

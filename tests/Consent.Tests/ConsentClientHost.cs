@@ -1,4 +1,3 @@
-using System.Net;
 using HealthPlatform.Consent.Client;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -48,12 +47,7 @@ public sealed class ConsentClientHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync();
-        using var client = new HttpClient();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await client.GetAsync(new Uri(service.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
-        {
-            await Task.Delay(100, deadline.Token);
-        }
+        await service.WaitUntilReadyAsync();
 
         return new ConsentClientHost(app, service);
     }

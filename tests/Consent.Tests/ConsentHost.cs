@@ -87,12 +87,7 @@ public sealed class ConsentHost : IAsyncDisposable
         app.MapDefaultEndpoints();
         app.MapConsentEndpoints();
         await app.StartAsync();
-        using var client = new HttpClient();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while ((await client.GetAsync(new Uri(service.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
-        {
-            await Task.Delay(100, deadline.Token);
-        }
+        await service.WaitUntilReadyAsync();
 
         return new ConsentHost(app, service, keys, database, logs);
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using HealthPlatform.KeyManagement.Client;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Messaging;
@@ -61,12 +60,7 @@ public sealed class KeyManagementClientHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync();
-        using var client = new HttpClient();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await client.GetAsync(new Uri(host.Management, "/health"), deadline.Token)).StatusCode != HttpStatusCode.OK)
-        {
-            await Task.Delay(100, deadline.Token);
-        }
+        await host.WaitUntilReadyAsync();
 
         return new KeyManagementClientHost(app, logs);
     }

@@ -34,6 +34,28 @@ public sealed class ServiceHost(TestPki pki, string identity)
         return report.RootElement.GetProperty("checks").GetProperty(check).GetProperty("status").GetString()!;
     }
 
+    /// <summary>Waits (bounded) until every readiness check passes; on timeout, fails with the last health report.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan? timeout = null)
+    {
+        using var client = new HttpClient();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            using var response = await client.GetAsync(new Uri(Management, "/health"));
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{identity} did not become ready: {await response.Content.ReadAsStringAsync()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public WebApplicationBuilder CreateBuilder(IDictionary<string, string?>? settings = null, string environmentName = "Production")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environmentName });
