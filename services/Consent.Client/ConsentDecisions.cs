@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
 using HealthPlatform.Contracts.Audit;
 using Microsoft.Extensions.Options;
 using ZiggyCreatures.Caching.Fusion;
@@ -26,6 +27,8 @@ public sealed class ConsentDecisions : IDisposable
     private readonly ConsentClientOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Generation> _generations = new(StringComparer.Ordinal);
+    private readonly byte[] _keySecret = RandomNumberGenerator.GetBytes(32);
+    private readonly FusionCacheEntryOptions _entryOptions;
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _asked;
     private readonly Counter<long> _evicted;
@@ -40,10 +43,17 @@ public sealed class ConsentDecisions : IDisposable
         _cache = caches.GetCache(CacheName);
         _options = options.Value;
         _time = time;
+
+        // A fetch may not outlive a decision's longest life: a generation is only dropped (and can
+        // start again at zero) once every fetch that could have used it has ended.
+        _entryOptions = _cache.DefaultEntryOptions.Duplicate();
+        _entryOptions.FactoryHardTimeout = _options.MaxAge;
+        _entryOptions.AllowTimedOutFactoryBackgroundCompletion = false;
         _asked = _meter.CreateCounter<long>("consent.client.decisions", description: "Decisions asked for, by where the answer came from (cache or service).");
         _evicted = _meter.CreateCounter<long>("consent.client.evictions", description: "Patients whose decisions were forgotten because their consents changed (all: a reconnect).");
     }
 
+    /// <summary>The decision; throws (<see cref="ConsentDecisionException"/>, or a transport error or timeout) when there is none — treat that as a deny.</summary>
     public async ValueTask<ConsentDecision> DecideAsync(ConsentQuestion question, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(question);
@@ -54,7 +64,7 @@ public sealed class ConsentDecisions : IDisposable
         }
 
         var fetched = false;
-        var key = $"{Interlocked.Read(ref _epoch)}:{GenerationOf(question.PatientId)}:{question.CacheKey()}";
+        var key = $"{Interlocked.Read(ref _epoch)}:{GenerationOf(question.PatientId)}:{question.CacheKey(_keySecret)}";
         var decision = await _cache.GetOrSetAsync<ConsentDecision>(key, async (context, token) =>
         {
             fetched = true;
@@ -70,7 +80,7 @@ public sealed class ConsentDecisions : IDisposable
             }
 
             return answer;
-        }, token: cancellationToken);
+        }, options: _entryOptions, token: cancellationToken);
         _asked.Add(1, new KeyValuePair<string, object?>("source", fetched ? "service" : "cache"));
         return decision;
     }

@@ -38,14 +38,16 @@ public sealed record ConsentQuestion
     public IReadOnlyList<string> SecurityLabels { get; init; } = [];
 
     /// <summary>
-    /// A digest of everything that decides the answer, in a canonical order: equal questions have
-    /// equal keys, and a key that reaches a log names no patient or user.
+    /// A keyed digest (HMAC-SHA256 under <paramref name="secret"/>, which never leaves the process)
+    /// of everything that decides the answer, in a canonical order: equal questions have equal
+    /// keys, and a key that reaches a log names no patient or user, nor can be recomputed from
+    /// lists of them.
     /// </summary>
-    internal string CacheKey()
+    internal string CacheKey(byte[] secret)
     {
         var canonical = string.Join('\n',
             PatientId, Actor.UserId, Actor.Practitioner, string.Join(',', Actor.Roles.Order(StringComparer.Ordinal)), Actor.Organization, Actor.ClientId,
             PurposeOfUseCodes.CodeOf(Purpose), ResourceType, string.Join(',', SecurityLabels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        return Convert.ToHexString(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(canonical)));
     }
 }

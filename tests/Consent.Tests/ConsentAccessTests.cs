@@ -14,6 +14,7 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
     {
         var alice = NewPatient();
         var bob = NewPatient();
+        var probe = new AuditQueueProbe(Broker);
         var bobsConsent = await Consents.CreateAsync(Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Deny), Consents.PatientToken(bob));
         var alices = Consents.PatientToken(alice);
         var changed = Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Permit);
@@ -26,6 +27,9 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{bobsConsent}/$revoke", alices);
         using var search = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent?patient={bob}", alices);
         using var create = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", alices, ConsentHost.ToJson(Tests.Consents.For(bob, FhirConsent.ConsentProvisionType.Permit)));
+        var hersToBobsId = Tests.Consents.For(alice, FhirConsent.ConsentProvisionType.Permit);
+        hersToBobsId.Id = bobsConsent;
+        using var overwrite = await Consents.SendAsync(HttpMethod.Put, $"/fhir/Consent/{bobsConsent}", alices, ConsentHost.ToJson(hersToBobsId));
 
         // What Alice may not reach does not exist for her; asking for Bob's list or writing for Bob is refused.
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
@@ -35,6 +39,16 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         Assert.Equal(HttpStatusCode.NotFound, revoke.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, search.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, overwrite.StatusCode);
+
+        // The 404s leave a trace: each probe of Bob's consents is a refused attempt on Bob's data.
+        var probes = new List<AuthorizationDecided>();
+        for (var count = 0; count < 5; count++)
+        {
+            probes.Add(await probe.WaitForAsync<AuthorizationDecided>(decided => decided.PatientId == bob && decided.Actor.UserId == "user-" + alice));
+        }
+
+        Assert.All(probes, decided => Assert.Equal((AuthorizationDecision.Deny, DecisionStep.PatientContext, DecisionReason.OtherPatient), (decided.Decision, decided.DecidingStep, decided.Reason)));
         Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE patient_id = '{bob}'"));
         Assert.Equal("active", await Consents.QueryAsync<string>($"SELECT status FROM consents WHERE id = '{bobsConsent}'"));
         Assert.Equal(0L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consents WHERE patient_id = '{alice}'"));
@@ -68,6 +82,38 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
     }
 
     [Fact]
+    public async Task Staff_may_not_record_change_or_revoke_a_consent_that_names_them()
+    {
+        var patient = NewPatient();
+        var shutOut = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(practitioner: "nurse-x")), Consents.PatientToken(patient));
+        var nurseX = Consents.StaffToken("nurse", subject: "nurse-x");
+        var grantingHerself = ConsentHost.ToJson(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Deny, Tests.Consents.Permit(practitioner: "nurse-x", labels: ["HIV"])));
+        var byRole = ConsentHost.ToJson(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(role: "nurse")));
+
+        using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{shutOut}/$revoke", nurseX);
+        using var grant = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", nurseX, grantingHerself);
+        using var aboutHerRole = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", nurseX, byRole);
+
+        Assert.Equal(HttpStatusCode.Forbidden, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, grant.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, aboutHerRole.StatusCode);
+        Assert.Equal("active", await Consents.QueryAsync<string>($"SELECT status FROM consents WHERE id = '{shutOut}'"));
+        Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE patient_id = '{patient}'"));
+
+        // A physician the consent does not name may record it for the patient; so may the patient.
+        using var byPhysician = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.StaffToken("physician", subject: "dr-ann"), byRole);
+        Assert.Equal(HttpStatusCode.Created, byPhysician.StatusCode);
+        using var byPatient = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{shutOut}/$revoke", Consents.PatientToken(patient));
+        Assert.Equal(HttpStatusCode.OK, byPatient.StatusCode);
+
+        // Revoking it again changes nothing and shows nothing of it.
+        using var again = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{shutOut}/$revoke", Consents.PatientToken(patient));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("OperationOutcome", System.Text.Json.JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("resourceType").GetString());
+        Assert.Equal(2L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{shutOut}'"));
+    }
+
+    [Fact]
     public async Task Staff_outside_the_recording_roles_and_tokens_without_a_user_are_refused()
     {
         var patient = NewPatient();
@@ -75,6 +121,7 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         var clientOnly = Consents.Token(new Dictionary<string, object> { ["client_id"] = "batch-job", ["scope"] = "system/Consent.cruds" });
 
         using var billing = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.StaffToken("billing", subject: "bill-1"), body);
+        using var admin = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.StaffToken("admin", subject: "admin-ada"), body);
         using var system = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", clientOnly, body);
         using var patientWithoutContext = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", Consents.Token(new Dictionary<string, object>
         {
@@ -82,6 +129,7 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         }), body);
 
         Assert.Equal(HttpStatusCode.Forbidden, billing.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, admin.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, system.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, patientWithoutContext.StatusCode);
         Assert.Equal(0L, await Consents.QueryAsync<long>("SELECT count(*) FROM consent_versions"));
@@ -97,14 +145,26 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         consent.Provision!.Provision[0].Actor[0].Reference!.Display = Marker;
         var id = await Consents.CreateAsync(consent, Consents.PatientToken(patient));
 
-        // Every row of every table, as text: no marker, no practitioner, no label (ciphertext is hex: 0-9, a-f).
-        var leaks = await Consents.QueryAsync<long>(
+        // The sealed content holds neither the marker, nor the practitioner, nor the label, as bytes;
+        // and it is not JSON. Every other column of every table, as text, holds none of them either.
+        var inContent = await Consents.QueryAsync<long>(
+            $"""
+            SELECT count(*) FROM consent_versions
+            WHERE position(convert_to('{Marker}', 'UTF8') IN content) > 0
+               OR position(convert_to('{Marker.ToLowerInvariant()}', 'UTF8') IN content) > 0
+               OR position(convert_to('HIV', 'UTF8') IN content) > 0
+               OR position(convert_to('resourceType', 'UTF8') IN content) > 0
+               OR get_byte(content, 0) = 123
+            """);
+        var inColumns = await Consents.QueryAsync<long>(
             $"""
             SELECT (SELECT count(*) FROM consents c WHERE c::text ILIKE '%{Marker}%' OR c::text LIKE '%HIV%')
-                 + (SELECT count(*) FROM consent_versions v WHERE v::text ILIKE '%{Marker}%' OR v::text LIKE '%HIV%')
+                 + (SELECT count(*) FROM consent_versions v WHERE (v.consent_id || v.patient_id || v.status || v.recorded_by || v.change) ILIKE '%{Marker}%'
+                                                             OR (v.consent_id || v.patient_id || v.status || v.recorded_by || v.change) LIKE '%HIV%')
                  + (SELECT count(*) FROM audit_outbox o WHERE o::text ILIKE '%{Marker}%' OR o::text LIKE '%HIV%')
             """);
-        Assert.Equal(0L, leaks);
+        Assert.Equal(0L, inContent);
+        Assert.Equal(0L, inColumns);
         Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND length(content) > 100"));
 
         // Through the API the owner reads it back whole.

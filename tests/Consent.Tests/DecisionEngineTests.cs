@@ -80,6 +80,18 @@ public sealed class DecisionEngineTests
         Assert.Equal(BreakTheGlassOutcome.Applied, strict.Decide(Question(roles: ["physician"]) with { Purpose = PurposeOfUse.Emergency, BreakTheGlass = true }, [], Now).BreakTheGlass);
     }
 
+    [Fact]
+    public void An_active_consent_that_no_longer_reads_denies_everything_instead_of_being_ignored()
+    {
+        var unreadable = ConsentRules.Unreadable("c9", 3, "p1");
+        var permitting = Rules(Rule(ProvisionType.Permit, "Consent.provision"));
+
+        var decision = Engine.Decide(Question(), [permitting, unreadable], Now);
+
+        Assert.Equal(DecisionReason.ConsentDenied, decision.Reason);
+        Assert.Equal(("c9", 3, "Consent"), (decision.Basis[0].ConsentId, decision.Basis[0].Version, decision.Basis[0].Provision));
+    }
+
     private static Decision Decide(ConsentRules consent, string[]? roles = null, string[]? labels = null) => Engine.Decide(Question(roles, labels), [consent], Now);
 
     private static DecisionQuestion Question(string[]? roles = null, string[]? labels = null) => new()

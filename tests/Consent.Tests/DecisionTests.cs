@@ -141,6 +141,25 @@ public sealed class DecisionTests(PostgresServerFixture postgres, RedisServerFix
     }
 
     [Fact]
+    public async Task Organisations_and_client_apps_are_actors_too()
+    {
+        var patient = NewPatient();
+        await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit,
+            Tests.Consents.Provision(FhirConsent.ConsentProvisionType.Deny, organization: "clinic-9"),
+            Tests.Consents.Provision(FhirConsent.ConsentProvisionType.Deny, client: "marketing-app")), Consents.PatientToken(patient));
+
+        var fromClinic = await DecideAsync(patient, "dr-x", organization: "Organization/clinic-9");
+        var fromClinicById = await DecideAsync(patient, "dr-x", organization: "clinic-9");
+        var throughApp = await DecideAsync(patient, "dr-x", client: "marketing-app");
+        var elsewhere = await DecideAsync(patient, "dr-x", organization: "hospital-1");
+
+        Assert.Equal(("deny", "ConsentDenied"), Outcome(fromClinic));
+        Assert.Equal(("deny", "ConsentDenied"), Outcome(fromClinicById));
+        Assert.Equal("Consent.provision.provision[1]", throughApp.GetProperty("basis")[0].GetProperty("provision").GetString());
+        Assert.Equal(("permit", "ConsentPermitted"), Outcome(elsewhere));
+    }
+
+    [Fact]
     public async Task Only_the_records_service_may_ask_and_a_malformed_question_is_refused_naming_its_fields()
     {
         var patient = NewPatient();
@@ -153,18 +172,20 @@ public sealed class DecisionTests(PostgresServerFixture postgres, RedisServerFix
         Assert.Equal(["actor", "patient", "purpose", "resourceType", "securityLabels"], errors.EnumerateObject().Select(error => error.Name).Order(StringComparer.Ordinal));
     }
 
-    private async Task<JsonElement> DecideAsync(string patient, string user, string purpose = "TREAT", string resourceType = "Observation", string[]? labels = null, string[]? roles = null)
+    private async Task<JsonElement> DecideAsync(
+        string patient, string user, string purpose = "TREAT", string resourceType = "Observation", string[]? labels = null, string[]? roles = null, string? organization = null, string client = "ehr-app")
     {
-        using var response = await Consents.DecideAsync(Question(patient, user, purpose, resourceType, labels, roles));
+        using var response = await Consents.DecideAsync(Question(patient, user, purpose, resourceType, labels, roles, organization, client));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    internal static object Question(string patient, string user, string purpose = "TREAT", string resourceType = "Observation", string[]? labels = null, string[]? roles = null) => new
+    internal static object Question(
+        string patient, string user, string purpose = "TREAT", string resourceType = "Observation", string[]? labels = null, string[]? roles = null, string? organization = null, string client = "ehr-app") => new
     {
         patient,
-        actor = new { user, practitioner = "Practitioner/" + user, roles = roles ?? ["physician"], client = "ehr-app" },
+        actor = new { user, practitioner = "Practitioner/" + user, roles = roles ?? ["physician"], organization, client },
         purpose,
         resourceType,
         securityLabels = labels ?? [],

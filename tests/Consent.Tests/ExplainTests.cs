@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using HealthPlatform.Contracts.Audit;
 using HealthPlatform.Testing;
 using FhirConsent = Hl7.Fhir.Model.Consent;
 
@@ -17,6 +18,7 @@ public sealed class ExplainTests(PostgresServerFixture postgres, RedisServerFixt
         var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit,
             Tests.Consents.Deny(role: "nurse", labels: ["PSY"])), Consents.PatientToken(patient));
         var question = DecisionTests.Question(patient, "nurse-1", roles: ["nurse"], labels: ["PSY"]);
+        var probe = new AuditQueueProbe(Broker);
 
         var forPatient = await ExplainAsync(question, Consents.PatientToken(patient, scope: "patient/Consent.r"));
         var forOfficer = await ExplainAsync(question, Consents.OfficerToken());
@@ -32,6 +34,13 @@ public sealed class ExplainTests(PostgresServerFixture postgres, RedisServerFixt
         Assert.Equal("Decision: denied.", words[^1]);
         Assert.Equal(HttpStatusCode.OK, forOfficer.Status);
         Assert.Equal(forPatient.Body.GetProperty("explanation").ToString(), forOfficer.Body.GetProperty("explanation").ToString());
+
+        // Reading an explanation is reading the patient's consents: audited, with the consents it showed.
+        var officerRead = await probe.WaitForAsync<PatientDataAccessed>(access => access.PatientId == patient && access.Actor.UserId == "sec.sally");
+        Assert.Equal((AuditAction.Execute, "Consent", PurposeOfUse.Operations), (officerRead.Action, officerRead.ResourceType, officerRead.PurposeOfUse));
+        Assert.Equal([id], officerRead.ResourceIds);
+        var patientRead = await probe.WaitForAsync<PatientDataAccessed>(access => access.PatientId == patient && access.Actor.UserId == "user-" + patient && access.Action == AuditAction.Execute);
+        Assert.Equal(PurposeOfUse.PatientRequest, patientRead.PurposeOfUse);
 
         var byDefault = await ExplainAsync(DecisionTests.Question(patient, "dr-x", labels: ["HIV"]), Consents.PatientToken(patient));
         Assert.Contains(byDefault.Body.GetProperty("explanation").EnumerateArray(), sentence => sentence.GetString()!.Contains("default policy", StringComparison.Ordinal));

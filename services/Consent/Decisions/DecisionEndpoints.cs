@@ -1,6 +1,8 @@
 using HealthPlatform.Consent.Access;
+using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.RateLimiting;
@@ -53,7 +55,7 @@ public static class DecisionEndpoints
         return TypedResults.Ok(DecisionResponse.From(decision));
     }
 
-    private static async Task<Results<Ok<ExplainedDecision>, ValidationProblem, ProblemHttpResult>> ExplainAsync(DecisionRequest request, HttpContext context, ConsentDecisions decisions)
+    private static async Task<Results<Ok<ExplainedDecision>, ValidationProblem, ProblemHttpResult>> ExplainAsync(DecisionRequest request, HttpContext context, ConsentDecisions decisions, IAuditTrail trail)
     {
         if (request.ToQuestion(out var problems) is not { } question)
         {
@@ -69,7 +71,32 @@ public static class DecisionEndpoints
                 type: "https://healthplatform.dev/problems/explain-forbidden");
         }
 
-        var (decision, _) = await decisions.DecideAsync(question, context.RequestAborted);
+        var (decision, consents) = await decisions.DecideAsync(question, context.RequestAborted);
+
+        // An explanation shows what the patient's consents say: audited as a read of them before it leaves.
+        var reader = AuditActors.FromRequest(context);
+        try
+        {
+            await trail.RecordAsync(new PatientDataAccessed
+            {
+                Header = trail.NewHeader(),
+                Actor = reader,
+                Action = AuditAction.Execute,
+                ResourceType = "Consent",
+                ResourceIds = [.. consents.Select(consent => consent.ConsentId)],
+                PatientId = question.PatientId,
+                Outcome = AuditOutcome.Success,
+                PurposeOfUse = reader.Roles.Contains(PlatformRoles.Patient) ? PurposeOfUse.PatientRequest : PurposeOfUse.Operations,
+            }, context.RequestAborted);
+        }
+        catch (AuditUnavailableException)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The request could not be audited, so the explanation is withheld.",
+                type: "https://healthplatform.dev/problems/audit-unavailable");
+        }
+
         return TypedResults.Ok(new ExplainedDecision(DecisionResponse.From(decision), Explanation.Of(question, decision)));
     }
 }

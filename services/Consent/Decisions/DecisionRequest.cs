@@ -65,11 +65,13 @@ public sealed partial record DecisionRequest(string? Patient, DecisionActorReque
             return null;
         }
 
-        var practitioner = Actor.Practitioner is { } named && named.StartsWith("Practitioner/", StringComparison.Ordinal) ? named["Practitioner/".Length..] : Actor.Practitioner;
-        string?[] ids = [Actor.User, practitioner, Actor.Organization, Actor.Client];
-        if (ids.Any(id => id is not null && !Identifier().IsMatch(id)) || practitioner is not null && !FhirId().IsMatch(practitioner))
+        // Practitioner and organisation are FHIR ids, as provisions hold them; a reference is accepted and reduced to its id.
+        var practitioner = WithoutType(Actor.Practitioner, "Practitioner/");
+        var organization = WithoutType(Actor.Organization, "Organization/");
+        string?[] ids = [Actor.User, Actor.Client];
+        if (ids.Any(id => id is not null && !Identifier().IsMatch(id)) || new[] { practitioner, organization }.Any(id => id is not null && !FhirId().IsMatch(id)))
         {
-            problems["actor"] = ["Actor ids are 1–200 characters of letters, digits and - . _ ~ : / @ (a practitioner's, a FHIR id)."];
+            problems["actor"] = ["User and client ids are 1–200 characters of letters, digits and - . _ ~ : / @; practitioner and organization are FHIR ids (or Practitioner/{id}, Organization/{id})."];
         }
 
         var roles = Actor.Roles ?? [];
@@ -78,14 +80,17 @@ public sealed partial record DecisionRequest(string? Patient, DecisionActorReque
             problems["actor.roles"] = [$"Roles are platform roles: {string.Join(", ", PlatformRoles.All)}."];
         }
 
-        return new DecisionActor { UserId = Actor.User, Practitioner = practitioner, Roles = roles, Organization = Actor.Organization, ClientId = Actor.Client };
+        return new DecisionActor { UserId = Actor.User, Practitioner = practitioner, Roles = roles, Organization = organization, ClientId = Actor.Client };
     }
+
+    private static string? WithoutType(string? reference, string type) =>
+        reference is not null && reference.StartsWith(type, StringComparison.Ordinal) ? reference[type.Length..] : reference;
 
     private static string Truncate(string value) => value.Length <= 16 ? value : value[..16] + "…";
 
-    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}\\z")]
     private static partial Regex FhirId();
 
-    [GeneratedRegex("^[A-Za-z0-9\\-\\._~:/@]{1,200}$")]
+    [GeneratedRegex("^[A-Za-z0-9\\-\\._~:/@]{1,200}\\z")]
     private static partial Regex Identifier();
 }

@@ -96,13 +96,11 @@ public sealed class ConsentDecisionEngine(IOptions<ConsentPolicyOptions> options
     /// <summary>The next moment any provision's period starts or ends: a decision may change then, so it must not be cached past it.</summary>
     private static DateTimeOffset? NextBoundary(IReadOnlyList<ConsentRules> consents, DateTimeOffset now)
     {
-        var boundaries = consents.SelectMany(consent => Flatten(consent.Root))
+        var boundaries = consents.SelectMany(consent => consent.Root.SelfAndNested())
             .SelectMany(provision => new[] { provision.Start, provision.End })
             .OfType<DateTimeOffset>()
             .Where(boundary => boundary > now)
             .ToList();
         return boundaries.Count > 0 ? boundaries.Min() : null;
     }
-
-    private static IEnumerable<Provision> Flatten(Provision provision) => provision.Provisions.SelectMany(Flatten).Prepend(provision);
 }

@@ -31,5 +31,5 @@ public sealed class ConsentPolicyOptions
 
     public IReadOnlySet<string> EffectiveRecordingRoles => RecordingRoles is { } roles
         ? roles.ToHashSet(StringComparer.Ordinal)
-        : new HashSet<string>(StringComparer.Ordinal) { PlatformRoles.Physician, PlatformRoles.Nurse, PlatformRoles.Admin };
+        : new HashSet<string>(StringComparer.Ordinal) { PlatformRoles.Physician, PlatformRoles.Nurse };
 }

@@ -183,12 +183,12 @@ public static partial class ConsentReader
         }
     }
 
-    [GeneratedRegex("^Patient/([A-Za-z0-9\\-\\.]{1,64})$")]
+    [GeneratedRegex("^Patient/([A-Za-z0-9\\-\\.]{1,64})\\z")]
     private static partial Regex PatientReference();
 
-    [GeneratedRegex("^(Practitioner|Organization)/([A-Za-z0-9\\-\\.]{1,64})$")]
+    [GeneratedRegex("^(Practitioner|Organization)/([A-Za-z0-9\\-\\.]{1,64})\\z")]
     private static partial Regex ActorReference();
 
-    [GeneratedRegex("^[A-Za-z0-9\\-\\._~]{1,100}$")]
+    [GeneratedRegex("^[A-Za-z0-9\\-\\._~]{1,100}\\z")]
     private static partial Regex ClientId();
 }

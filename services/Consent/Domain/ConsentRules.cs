@@ -63,6 +63,9 @@ public sealed record Provision
 
     public IReadOnlyList<Provision> Provisions { get; init; } = [];
 
+    /// <summary>This provision and every provision nested in it.</summary>
+    public IEnumerable<Provision> SelfAndNested() => Provisions.SelectMany(nested => nested.SelfAndNested()).Prepend(this);
+
     public bool InForceAt(DateTimeOffset now) => (Start is null || Start <= now) && (End is null || now <= End);
 
     /// <summary>
@@ -93,4 +96,16 @@ public sealed record Provision
 }
 
 /// <summary>A patient's consent as the decision point reads it (only active consents are read).</summary>
-public sealed record ConsentRules(string ConsentId, int Version, string PatientId, Provision Root);
+public sealed record ConsentRules(string ConsentId, int Version, string PatientId, Provision Root)
+{
+    /// <summary>Whether any provision names <paramref name="actor"/> — as a practitioner, by a role they hold, their organisation or their app.</summary>
+    public bool Names(DecisionActor actor) => Root.SelfAndNested().Any(provision => provision.Actors.Any(named => named.Matches(actor)));
+
+    /// <summary>
+    /// What an active consent that can no longer be read (the platform's rules tightened since it
+    /// was written) stands for: a deny of everything, until the patient writes it again. Ignoring it
+    /// would drop its denies.
+    /// </summary>
+    public static ConsentRules Unreadable(string consentId, int version, string patientId) =>
+        new(consentId, version, patientId, new Provision { Path = "Consent", Type = ProvisionType.Deny });
+}

@@ -1,5 +1,7 @@
 using System.Globalization;
+using HealthPlatform.Consent.Domain;
 using HealthPlatform.Consent.Store;
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.Fhir;
@@ -52,7 +54,7 @@ public static class ConsentEndpoints
         return Written(context, created, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext context, string id, ConsentStore store, ConsentValidator validator)
+    private static async Task<IResult> UpdateAsync(HttpContext context, string id, ConsentStore store, ConsentValidator validator, IAuditTrail trail)
     {
         if (ConsentRequests.Caller(context) is not { } caller)
         {
@@ -71,9 +73,14 @@ public static class ConsentEndpoints
         }
 
         var stored = await store.FindAsync(id, context.RequestAborted);
-        if (stored is null || !caller.MayReach(stored.PatientId))
+        if (stored is null)
         {
             return ConsentRequests.NotFound(id);
+        }
+
+        if (!caller.MayReach(stored.PatientId))
+        {
+            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
         }
 
         if (stored.PatientId != patientId)
@@ -81,10 +88,13 @@ public static class ConsentEndpoints
             return OperationOutcomes.Error(StatusCodes.Status422UnprocessableEntity, "business-rule", "A consent stays with its patient: record a new consent instead.", "Consent.patient");
         }
 
-        return await WriteVersionAsync(context, store, stored, consent, caller.Author);
+        var current = await store.ReadAsync(stored, version: null, context.RequestAborted);
+        return caller.MayWrite(RulesOf(current!))
+            ? await WriteVersionAsync(context, store, stored, consent, caller.Author)
+            : ConsentRequests.NamesWriter();
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string id, ConsentStore store)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string id, ConsentStore store, IAuditTrail trail)
     {
         if (ConsentRequests.Caller(context) is not { } caller)
         {
@@ -92,15 +102,27 @@ public static class ConsentEndpoints
         }
 
         var stored = await store.FindAsync(id, context.RequestAborted);
-        if (stored is null || !caller.MayReach(stored.PatientId))
+        if (stored is null)
         {
             return ConsentRequests.NotFound(id);
         }
 
+        if (!caller.MayReach(stored.PatientId))
+        {
+            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+        }
+
         var current = await store.ReadAsync(stored, version: null, context.RequestAborted);
+        if (!caller.MayWrite(RulesOf(current!)))
+        {
+            return ConsentRequests.NamesWriter();
+        }
+
         if (current!.Resource.Status == FhirConsent.ConsentState.Inactive)
         {
-            return Written(context, current, StatusCodes.Status200OK);
+            // Nothing to do; and no consent in the answer, which a revoke scope does not entitle anyone to read.
+            context.Response.Headers.ETag = ETag(stored.Version);
+            return Results.Bytes(OperationOutcomes.Serialize("information", "informational", $"Consent {id} is already inactive (version {stored.Version})."), OperationOutcomes.FhirJson);
         }
 
         current.Resource.Status = FhirConsent.ConsentState.Inactive;
@@ -127,6 +149,13 @@ public static class ConsentEndpoints
         response.Headers.LastModified = entry.Stored.RecordedAt.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.Location = string.Create(CultureInfo.InvariantCulture, $"/fhir/Consent/{entry.Stored.ConsentId}/_history/{entry.Stored.Version}");
         return FhirFormat.Write(context, entry.Resource, status);
+    }
+
+    /// <summary>What the stored consent says, for the writer check; a version that no longer reads names nobody.</summary>
+    private static ConsentRules? RulesOf(ConsentEntry entry)
+    {
+        ConsentReader.Read(entry.Resource, entry.Stored.ConsentId, entry.Stored.Version, out var rules);
+        return rules;
     }
 
     public static string ETag(int version) => string.Create(CultureInfo.InvariantCulture, $"W/\"{version}\"");

@@ -59,7 +59,12 @@ public static class ConsentReadEndpoints
         }
 
         var stored = await store.FindAsync(id, context.RequestAborted);
-        var entry = stored is not null && caller.MayReach(stored.PatientId) ? await store.ReadAsync(stored, version, context.RequestAborted) : null;
+        if (stored is not null && !caller.MayReach(stored.PatientId))
+        {
+            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+        }
+
+        var entry = stored is null ? null : await store.ReadAsync(stored, version, context.RequestAborted);
         if (entry is null)
         {
             return ConsentRequests.NotFound(id);
@@ -67,7 +72,7 @@ public static class ConsentReadEndpoints
 
         if (!await AuditedAsync(context, trail, caller, AuditAction.Read, entry.Stored.PatientId, [id]))
         {
-            return Unaudited();
+            return ConsentRequests.Unaudited();
         }
 
         context.Response.Headers.ETag = ConsentEndpoints.ETag(entry.Stored.Version);
@@ -82,15 +87,20 @@ public static class ConsentReadEndpoints
         }
 
         var stored = await store.FindAsync(id, context.RequestAborted);
-        if (stored is null || !caller.MayReach(stored.PatientId))
+        if (stored is null)
         {
             return ConsentRequests.NotFound(id);
+        }
+
+        if (!caller.MayReach(stored.PatientId))
+        {
+            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
         }
 
         var versions = await store.HistoryAsync(stored, context.RequestAborted);
         return await AuditedAsync(context, trail, caller, AuditAction.Read, stored.PatientId, [id])
             ? FhirFormat.Write(context, Bundle(Hl7.Fhir.Model.Bundle.BundleType.History, versions))
-            : Unaudited();
+            : ConsentRequests.Unaudited();
     }
 
     private static async Task<IResult> SearchAsync(HttpContext context, ConsentStore store, IAuditTrail trail)
@@ -131,7 +141,7 @@ public static class ConsentReadEndpoints
         var found = await store.SearchAsync(patient, status.Length > 0 ? status : null, context.RequestAborted);
         return await AuditedAsync(context, trail, caller, AuditAction.Search, patient, [.. found.Select(entry => entry.Stored.ConsentId)])
             ? FhirFormat.Write(context, Bundle(Hl7.Fhir.Model.Bundle.BundleType.Searchset, found))
-            : Unaudited();
+            : ConsentRequests.Unaudited();
     }
 
     private static Bundle Bundle(Bundle.BundleType type, IReadOnlyList<ConsentEntry> entries) => new()
@@ -169,7 +179,4 @@ public static class ConsentReadEndpoints
             return false;
         }
     }
-
-    private static IResult Unaudited() =>
-        OperationOutcomes.Error(StatusCodes.Status503ServiceUnavailable, "transient", "The access could not be audited, so the consent is withheld. Try again shortly.");
 }

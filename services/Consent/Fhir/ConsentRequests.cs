@@ -1,5 +1,7 @@
 using HealthPlatform.Consent.Access;
 using HealthPlatform.Consent.Domain;
+using HealthPlatform.Contracts.Audit;
+using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Fhir;
 using Microsoft.Extensions.Options;
 using FhirConsent = Hl7.Fhir.Model.Consent;
@@ -15,6 +17,44 @@ public static class ConsentRequests
 
     public static IResult NotFound(string id) =>
         OperationOutcomes.Error(StatusCodes.Status404NotFound, "not-found", $"No Consent {id} that this caller may see.");
+
+    public static IResult NamesWriter() =>
+        OperationOutcomes.Error(StatusCodes.Status403Forbidden, "forbidden",
+            "Staff may not record, change or revoke a consent that names them (as a practitioner, by their role or through their app); the patient or another member of staff may.");
+
+    public static IResult Unaudited() =>
+        OperationOutcomes.Error(StatusCodes.Status503ServiceUnavailable, "transient", "The request could not be audited, so it was not carried out. Try again shortly.");
+
+    /// <summary>
+    /// A consent that exists but is out of the caller's reach: answered as "not found", so that its
+    /// existence is not revealed, and audited as a refused attempt on its patient's data (a 404
+    /// would otherwise leave no trace of someone probing other patients' consents).
+    /// </summary>
+    public static async Task<IResult> OutOfReachAsync(HttpContext context, IAuditTrail trail, ConsentCaller caller, string id, string patientId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(trail);
+        ArgumentNullException.ThrowIfNull(caller);
+        try
+        {
+            await trail.RecordAsync(new AuthorizationDecided
+            {
+                Header = trail.NewHeader(),
+                Actor = caller.Author.Actor,
+                Decision = AuthorizationDecision.Deny,
+                DecidingStep = DecisionStep.PatientContext,
+                Reason = DecisionReason.OtherPatient,
+                ResourceType = "Consent",
+                PatientId = patientId,
+            }, context.RequestAborted);
+        }
+        catch (AuditUnavailableException)
+        {
+            return Unaudited();
+        }
+
+        return NotFound(id);
+    }
 
     public static ConsentCaller? Caller(HttpContext context) =>
         ConsentCaller.Of(context, context.RequestServices.GetRequiredService<IOptions<ConsentPolicyOptions>>().Value);
@@ -43,7 +83,13 @@ public static class ConsentRequests
         }
 
         var patientId = ConsentReader.PatientIdOf(consent)!;
-        return caller.MayReach(patientId) ? (consent, patientId, null) : (null, null, Forbidden());
+        if (!caller.MayReach(patientId))
+        {
+            return (null, null, Forbidden());
+        }
+
+        ConsentReader.Read(consent, "-", 1, out var rules);
+        return caller.MayWrite(rules) ? (consent, patientId, null) : (null, null, NamesWriter());
     }
 
     private static IResult Unprocessable(HttpContext context, IReadOnlyList<ConsentProblem> problems)

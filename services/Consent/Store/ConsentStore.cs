@@ -20,7 +20,7 @@ public sealed record ConsentEntry(FhirConsent Resource, StoredConsentVersion Sto
 /// transaction with its <see cref="ConsentChanged"/> audit event; afterwards the change is fanned
 /// out to every instance of every caller (<see cref="ConsentChangePublisher"/>).
 /// </summary>
-public sealed class ConsentStore(ConsentDbContext database, DataCipher cipher, IAuditTrail trail, ConsentChangePublisher publisher, TimeProvider time)
+public sealed partial class ConsentStore(ConsentDbContext database, DataCipher cipher, IAuditTrail trail, ConsentChangePublisher publisher, TimeProvider time, ILogger<ConsentStore> logger)
 {
     public const string KeyName = "consent-phi";
 
@@ -47,8 +47,9 @@ public sealed class ConsentStore(ConsentDbContext database, DataCipher cipher, I
         {
             return await WriteVersionAsync(stored, resource, change, author, cancellationToken);
         }
-        catch (DbUpdateConcurrencyException)
+        catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
+            // Another writer made this version first (the version row's key, or the consent's concurrency token, says so).
             database.ChangeTracker.Clear();
             return null;
         }
@@ -96,10 +97,15 @@ public sealed class ConsentStore(ConsentDbContext database, DataCipher cipher, I
         var rules = new List<ConsentRules>(active.Count);
         foreach (var entry in active)
         {
-            // A stored consent passed these rules when written; one that no longer reads (the rules tightened) decides nothing.
+            // A stored consent passed these rules when written; one that no longer reads (the rules tightened since) fails closed.
             if (ConsentReader.Read(entry.Resource, entry.Stored.ConsentId, entry.Stored.Version, out var read).Count == 0)
             {
                 rules.Add(read!);
+            }
+            else
+            {
+                LogUnreadable(logger, entry.Stored.ConsentId, entry.Stored.Version);
+                rules.Add(ConsentRules.Unreadable(entry.Stored.ConsentId, entry.Stored.Version, entry.Stored.PatientId));
             }
         }
 
@@ -174,4 +180,7 @@ public sealed class ConsentStore(ConsentDbContext database, DataCipher cipher, I
     /// <summary>Binds each sealed version to its consent, version and patient: a row moved to another consent or swapped for another version does not decrypt.</summary>
     private static EncryptionContext ContextOf(string consentId, int version, string patientId) =>
         new("Consent", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{consentId}/_history/{version}"), patientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Active consent {ConsentId} version {Version} no longer passes the platform's rules; it counts as a deny of everything until it is written again.")]
+    private static partial void LogUnreadable(ILogger logger, string consentId, int version);
 }
