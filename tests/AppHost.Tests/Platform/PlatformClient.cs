@@ -15,8 +15,11 @@ public sealed class PlatformClient(PlatformApp platform) : IDisposable
         return X509Certificate2.CreateFromPemFile(Path.Combine(folder, "tls.crt"), Path.Combine(folder, "tls.key"));
     }
 
-    /// <summary>Trusts the platform CA only; presents the client certificate when given.</summary>
-    public HttpClient Create(X509Certificate2? clientCertificate = null)
+    /// <summary>A client that trusts the platform CA only; presents the client certificate when given.</summary>
+    public HttpClient Create(X509Certificate2? clientCertificate = null) => new(CreateHandler(clientCertificate)) { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>A handler that trusts the platform CA only and presents the client certificate when given.</summary>
+    public SocketsHttpHandler CreateHandler(X509Certificate2? clientCertificate = null)
     {
         var handler = new SocketsHttpHandler();
         handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
@@ -30,7 +33,7 @@ public sealed class PlatformClient(PlatformApp platform) : IDisposable
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
 
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        return handler;
     }
 
     public void Dispose() => _authority.Dispose();

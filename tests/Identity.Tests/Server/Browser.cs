@@ -14,13 +14,14 @@ namespace HealthPlatform.Identity.Tests.Server;
 /// </summary>
 public sealed partial class Browser : IDisposable
 {
-    private readonly IdentityServerHost _host;
+    private readonly Uri _identity;
     private readonly HttpClient _client;
 
-    public Browser(IdentityServerHost host)
+    /// <summary>A browser for the identity service at <paramref name="identity"/>, over <paramref name="handler"/> (which decides what it trusts).</summary>
+    public Browser(Uri identity, SocketsHttpHandler handler)
     {
-        _host = host;
-        var handler = host.Pki.CreateHandler();
+        ArgumentNullException.ThrowIfNull(handler);
+        _identity = identity;
         handler.AllowAutoRedirect = false;
         handler.UseCookies = true;
         handler.CookieContainer = new CookieContainer();
@@ -40,7 +41,7 @@ public sealed partial class Browser : IDisposable
 
     /// <summary>Opens the authorization endpoint with <paramref name="parameters"/>.</summary>
     public Task<HttpResponseMessage> AuthorizeAsync(IDictionary<string, string?> parameters) =>
-        _client.GetAsync(new Uri(QueryHelpers.AddQueryString(IdentityEndpoints.At(_host.Identity.Public, IdentityEndpoints.Authorization).AbsoluteUri, parameters)));
+        _client.GetAsync(new Uri(QueryHelpers.AddQueryString(IdentityEndpoints.At(_identity, IdentityEndpoints.Authorization).AbsoluteUri, parameters)));
 
     /// <summary>Follows a redirect to the login page, signs in there, and returns the response to the page it leads back to.</summary>
     public async Task<HttpResponseMessage> SignInAsync(HttpResponseMessage toLogin, string userName, string password)
@@ -166,13 +167,13 @@ public sealed partial class Browser : IDisposable
     public static IReadOnlyList<string> Links(string html) =>
         [.. Regex.Matches(html, "<a href=\"([^\"]*)\">").Select(match => WebUtility.HtmlDecode(match.Groups[1].Value))];
 
-    private bool IsOurs(Uri location) => !location.IsAbsoluteUri || location.Authority == _host.Identity.Public.Authority;
+    private bool IsOurs(Uri location) => !location.IsAbsoluteUri || location.Authority == _identity.Authority;
 
     private static Dictionary<string, string> HiddenFields(string html) =>
         Regex.Matches(html, "<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")
             .ToDictionary(match => WebUtility.HtmlDecode(match.Groups[1].Value), match => WebUtility.HtmlDecode(match.Groups[2].Value), StringComparer.Ordinal);
 
-    public Uri Absolute(Uri location) => location.IsAbsoluteUri ? location : new Uri(_host.Identity.Public, location);
+    public Uri Absolute(Uri location) => location.IsAbsoluteUri ? location : new Uri(_identity, location);
 
     public void Dispose() => _client.Dispose();
 
