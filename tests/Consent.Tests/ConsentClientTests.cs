@@ -64,6 +64,44 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
     }
 
     [Fact]
+    public async Task A_revocation_made_while_the_broker_is_down_reaches_the_callers_once_it_is_back()
+    {
+        // Decisions kept for ten minutes: only the change's fan-out (or the reconnect) can make the answer flip within the wait.
+        await using var records = await ConsentClientHost.StartAsync(Consents, Broker, settings: new Dictionary<string, string?> { ["ConsentClient:MaxAge"] = "00:10:00" });
+        var patient = NewPatient();
+        var token = Consents.PatientToken(patient);
+        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(practitioner: "dr-x")), token);
+        Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+
+        await Broker.StopAsync();
+        try
+        {
+            using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", token);
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+            Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND version = 2 AND published_at IS NULL"));
+            Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+        }
+        finally
+        {
+            await Broker.StartAsync();
+        }
+
+        // The relay publishes what the broker never confirmed, and the caller's answer follows.
+        var waited = Stopwatch.StartNew();
+        while (await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND published_at IS NULL") > 0)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), "The relay never published the revocation.");
+            await Task.Delay(200);
+        }
+
+        while (!(await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"The revocation never reached the caller: {await records.Service.HealthOfAsync("consent-cache")}.");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task A_service_other_than_records_gets_no_decision()
     {
         await using var audit = await ConsentClientHost.StartAsync(Consents, Broker, identity: ResourceNames.Audit);

@@ -60,8 +60,9 @@ public sealed partial class ConsentChangePublisher(
             {
                 await RelayAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Includes a publish that timed out (a cancellation, but not the host's): keep relaying.
                 LogRelayFailed(logger, ex.GetType().Name);
             }
         }

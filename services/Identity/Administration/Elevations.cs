@@ -69,7 +69,7 @@ public sealed partial class ElevationExpiry(
             {
                 await EndExpiredAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogFailed(logger, ex.GetType().Name);
             }

@@ -47,7 +47,7 @@ public sealed partial class ScheduledRotation(
                             stoppingToken);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogFailed(logger, name, ex.GetType().Name);
                 }

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using HealthPlatform.Contracts.Audit;
+using HealthPlatform.Identity.Infrastructure;
 using HealthPlatform.Identity.Revocations;
 using HealthPlatform.Identity.Tests.Server;
 using HealthPlatform.ServiceDefaults.Authorization;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 using OpenIddict.Abstractions;
 using Xunit.Abstractions;
@@ -166,6 +168,46 @@ public sealed class RevocationTests(PostgresServerFixture postgres, RedisServerF
             ["client_id"] = "app-test",
         });
         Assert.Equal("invalid_grant", await IdentityServerHost.ErrorOfAsync(refresh));
+    }
+
+    [Fact]
+    public async Task ARevocationTheBrokerCouldNotTake_IsPublishedByTheRelayOnceTheBrokerIsBack()
+    {
+        var revoked = await TokenAsync();
+        await broker.StopAsync();
+        try
+        {
+            using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["token"] = revoked,
+                ["token_type_hint"] = TokenTypeHints.AccessToken,
+                ["client_id"] = Client,
+                ["client_secret"] = Secret,
+            });
+            using var client = _host.Pki.CreateClient();
+            using var revocation = await client.PostAsync(IdentityEndpoints.At(_host.Identity.Public, IdentityEndpoints.Revocation), content);
+            Assert.Equal(HttpStatusCode.OK, revocation.StatusCode);
+
+            // Stored, not published: the relay keeps trying (its publishes time out) without giving up.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            Assert.True(await UnpublishedAsync() > 0);
+        }
+        finally
+        {
+            await broker.StartAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await UnpublishedAsync() > 0)
+        {
+            await Task.Delay(200, deadline.Token);
+        }
+    }
+
+    private async Task<int> UnpublishedAsync()
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IdentityDbContext>().AccessRevocations.CountAsync(record => record.PublishedAt == null);
     }
 
     private async Task<string> TokenAsync()
