@@ -154,7 +154,7 @@ public sealed partial class ConsentStore(ConsentDbContext database, DataCipher c
         database.Versions.Add(version);
         trail.Enqueue(database, changed);
         await database.SaveChangesAsync(cancellationToken);
-        await publisher.PublishAsync(version, changed, cancellationToken);
+        await publisher.PublishAsync((version.ConsentId, version.Version), changed, cancellationToken);
         return new ConsentEntry(resource, version);
     }
 

@@ -83,7 +83,7 @@ public sealed class AccessRevocations(
         };
         database.AccessRevocations.Add(record);
         await database.SaveChangesAsync(CancellationToken.None);
-        await publisher.PublishAsync(record.ToEvent(), CancellationToken.None);
+        await publisher.PublishAsync(record.Id, record.ToEvent(), CancellationToken.None);
         return record.ToEvent();
     }
 

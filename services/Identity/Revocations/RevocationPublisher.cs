@@ -1,79 +1,31 @@
 using HealthPlatform.Contracts.Revocation;
 using HealthPlatform.Identity.Infrastructure;
 using HealthPlatform.ServiceDefaults.Data;
+using HealthPlatform.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthPlatform.Identity.Revocations;
 
 /// <summary>
-/// Sends <see cref="AccessRevoked"/> events: at once when an entry is stored, and — for any the
-/// broker did not confirm (down, slow) — again every few seconds until it does. Services also
-/// re-read the whole list now and then, so a lost event delays a revocation, never loses it.
-/// Forgets entries a day after the last token they cover expired.
+/// Sends <see cref="AccessRevoked"/> events for stored revocations until the broker confirms each.
+/// Services also re-read the whole list now and then, so a lost event delays a revocation, never
+/// loses it. Forgets entries a day after the last token they cover expired.
 /// </summary>
-public sealed partial class RevocationPublisher(
+public sealed class RevocationPublisher(
     IBus bus,
     IServiceScopeFactory scopes,
     DatabaseInitializer<IdentityDbContext> database,
     TimeProvider time,
-    ILogger<RevocationPublisher> logger) : BackgroundService
+    ILogger<RevocationPublisher> logger) : StoredEventPublisher<Guid, AccessRevoked>(bus, logger)
 {
-    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromDays(1);
 
-    private readonly SemaphoreSlim _pending = new(0);
+    private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
 
-    /// <summary>Publishes one stored entry; when the broker does not confirm in time the relay takes over.</summary>
-    public async Task PublishAsync(AccessRevoked revoked, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(revoked);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(SendTimeout);
-            await bus.Publish(revoked, timeout.Token);
-            await MarkPublishedAsync(revoked.RevocationId, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogDeferred(logger, revoked.RevocationId, ex.GetType().Name);
-            _pending.Release();
-        }
-    }
+    protected override Task StartingAsync(CancellationToken cancellationToken) => database.Completed.WaitAsync(cancellationToken);
 
-    public override void Dispose()
-    {
-        _pending.Dispose();
-        base.Dispose();
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await database.Completed.WaitAsync(stoppingToken);
-        var lastPurge = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await _pending.WaitAsync(RetryInterval, stoppingToken);
-            try
-            {
-                await RelayAsync(stoppingToken);
-                if (time.GetUtcNow() - lastPurge > TimeSpan.FromHours(1))
-                {
-                    await PurgeAsync(stoppingToken);
-                    lastPurge = time.GetUtcNow();
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Includes a publish that timed out (a cancellation, but not the host's): keep relaying.
-                LogRelayFailed(logger, ex.GetType().Name);
-            }
-        }
-    }
-
-    private async Task RelayAsync(CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<(Guid Key, AccessRevoked Event)>> UnpublishedAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<IdentityDbContext>();
@@ -83,36 +35,31 @@ public sealed partial class RevocationPublisher(
             .OrderBy(record => record.RevokedAt)
             .Take(100)
             .ToListAsync(cancellationToken);
-        foreach (var record in unpublished)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(SendTimeout);
-            await bus.Publish(record.ToEvent(), timeout.Token);
-            await MarkPublishedAsync(record.Id, cancellationToken);
-        }
+        return [.. unpublished.Select(record => (record.Id, record.ToEvent()))];
     }
 
-    private async Task MarkPublishedAsync(Guid id, CancellationToken cancellationToken)
+    protected override async Task MarkPublishedAsync(Guid key, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var now = time.GetUtcNow();
         await scope.ServiceProvider.GetRequiredService<IdentityDbContext>().AccessRevocations
-            .Where(record => record.Id == id)
+            .Where(record => record.Id == key)
             .ExecuteUpdateAsync(update => update.SetProperty(record => record.PublishedAt, now), cancellationToken);
     }
 
-    private async Task PurgeAsync(CancellationToken cancellationToken)
+    /// <summary>Once an hour, forgets entries whose tokens have all expired.</summary>
+    protected override async Task AfterRelayAsync(CancellationToken cancellationToken)
     {
+        if (time.GetUtcNow() - _lastPurge < TimeSpan.FromHours(1))
+        {
+            return;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var cutoff = time.GetUtcNow() - KeptAfterExpiry;
         await scope.ServiceProvider.GetRequiredService<IdentityDbContext>().AccessRevocations
             .Where(record => record.ExpiresAt < cutoff)
             .ExecuteDeleteAsync(cancellationToken);
+        _lastPurge = time.GetUtcNow();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Revocation {RevocationId} is stored but not yet published ({Error}); the relay retries.")]
-    private static partial void LogDeferred(ILogger logger, Guid revocationId, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing stored revocations failed ({Error}); retrying.")]
-    private static partial void LogRelayFailed(ILogger logger, string error);
 }
