@@ -72,15 +72,10 @@ public static class ConsentEndpoints
             return OperationOutcomes.Error(StatusCodes.Status400BadRequest, "invalid", "The resource's id must be the id in the URL.", "Consent.id");
         }
 
-        var stored = await store.FindAsync(id, context.RequestAborted);
+        var (stored, missing) = await ConsentRequests.FindReachableAsync(context, store, trail, caller, id);
         if (stored is null)
         {
-            return ConsentRequests.NotFound(id);
-        }
-
-        if (!caller.MayReach(stored.PatientId))
-        {
-            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+            return missing!;
         }
 
         if (stored.PatientId != patientId)
@@ -101,15 +96,10 @@ public static class ConsentEndpoints
             return ConsentRequests.Forbidden();
         }
 
-        var stored = await store.FindAsync(id, context.RequestAborted);
+        var (stored, missing) = await ConsentRequests.FindReachableAsync(context, store, trail, caller, id);
         if (stored is null)
         {
-            return ConsentRequests.NotFound(id);
-        }
-
-        if (!caller.MayReach(stored.PatientId))
-        {
-            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+            return missing!;
         }
 
         var current = await store.ReadAsync(stored, version: null, context.RequestAborted);

@@ -58,13 +58,13 @@ public static class ConsentReadEndpoints
             return ConsentRequests.Forbidden();
         }
 
-        var stored = await store.FindAsync(id, context.RequestAborted);
-        if (stored is not null && !caller.MayReach(stored.PatientId))
+        var (stored, missing) = await ConsentRequests.FindReachableAsync(context, store, trail, caller, id);
+        if (stored is null)
         {
-            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+            return missing!;
         }
 
-        var entry = stored is null ? null : await store.ReadAsync(stored, version, context.RequestAborted);
+        var entry = await store.ReadAsync(stored, version, context.RequestAborted);
         if (entry is null)
         {
             return ConsentRequests.NotFound(id);
@@ -86,15 +86,10 @@ public static class ConsentReadEndpoints
             return ConsentRequests.Forbidden();
         }
 
-        var stored = await store.FindAsync(id, context.RequestAborted);
+        var (stored, missing) = await ConsentRequests.FindReachableAsync(context, store, trail, caller, id);
         if (stored is null)
         {
-            return ConsentRequests.NotFound(id);
-        }
-
-        if (!caller.MayReach(stored.PatientId))
-        {
-            return await ConsentRequests.OutOfReachAsync(context, trail, caller, id, stored.PatientId);
+            return missing!;
         }
 
         var versions = await store.HistoryAsync(stored, context.RequestAborted);

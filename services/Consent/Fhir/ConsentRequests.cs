@@ -1,5 +1,6 @@
 using HealthPlatform.Consent.Access;
 using HealthPlatform.Consent.Domain;
+using HealthPlatform.Consent.Store;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults.Audit;
 using HealthPlatform.ServiceDefaults.Fhir;
@@ -25,12 +26,27 @@ public static class ConsentRequests
     public static IResult Unaudited() =>
         OperationOutcomes.Error(StatusCodes.Status503ServiceUnavailable, "transient", "The request could not be audited, so it was not carried out. Try again shortly.");
 
+    /// <summary>The consent <paramref name="id"/> if it exists and the caller may reach it; otherwise the answer (404, audited when the consent exists).</summary>
+    public static async Task<(StoredConsent? Stored, IResult? Missing)> FindReachableAsync(HttpContext context, ConsentStore store, IAuditTrail trail, ConsentCaller caller, string id)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(caller);
+        var stored = await store.FindAsync(id, context.RequestAborted);
+        if (stored is null)
+        {
+            return (null, NotFound(id));
+        }
+
+        return caller.MayReach(stored.PatientId) ? (stored, null) : (null, await OutOfReachAsync(context, trail, caller, id, stored.PatientId));
+    }
+
     /// <summary>
     /// A consent that exists but is out of the caller's reach: answered as "not found", so that its
     /// existence is not revealed, and audited as a refused attempt on its patient's data (a 404
     /// would otherwise leave no trace of someone probing other patients' consents).
     /// </summary>
-    public static async Task<IResult> OutOfReachAsync(HttpContext context, IAuditTrail trail, ConsentCaller caller, string id, string patientId)
+    private static async Task<IResult> OutOfReachAsync(HttpContext context, IAuditTrail trail, ConsentCaller caller, string id, string patientId)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(trail);
