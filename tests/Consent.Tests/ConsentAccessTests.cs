@@ -106,6 +106,14 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         using var byPatient = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{shutOut}/$revoke", Consents.PatientToken(patient));
         Assert.Equal(HttpStatusCode.OK, byPatient.StatusCode);
 
+        // Staff who may revoke but not read get the outcome, not the consent.
+        var another = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Deny), Consents.PatientToken(patient));
+        using var revokeOnly = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{another}/$revoke", Consents.StaffToken("physician", scope: "user/Consent.u", subject: "dr-ann"));
+        Assert.Equal(HttpStatusCode.OK, revokeOnly.StatusCode);
+        Assert.Equal("OperationOutcome", System.Text.Json.JsonDocument.Parse(await revokeOnly.Content.ReadAsStringAsync()).RootElement.GetProperty("resourceType").GetString());
+        Assert.Equal("W/\"2\"", revokeOnly.Headers.ETag!.ToString());
+        Assert.Equal("inactive", await Consents.QueryAsync<string>($"SELECT status FROM consents WHERE id = '{another}'"));
+
         // Revoking it again changes nothing and shows nothing of it.
         using var again = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{shutOut}/$revoke", Consents.PatientToken(patient));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);

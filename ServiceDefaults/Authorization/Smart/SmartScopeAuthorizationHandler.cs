@@ -14,10 +14,7 @@ internal sealed class SmartScopeAuthorizationHandler : AuthorizationHandler<Smar
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SmartScopeRequirement requirement)
     {
         var patient = context.User.FindFirst("patient")?.Value;
-        var meeting = context.User.FindAll("scope")
-            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
-            .OfType<SmartResourceScope>()
+        var meeting = SmartScopeParser.ResourceScopesOf(context.User)
             .Where(scope => scope.Context != SmartContext.Patient || patient is not null)
             .Where(requirement.IsMetBy)
             .ToList();

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
@@ -20,6 +21,16 @@ public static partial class SmartScopeParser
 
     /// <summary>SMART v2 permission letters, in the order a scope must list them.</summary>
     private const string PermissionOrder = "cruds";
+
+    /// <summary>The resource scopes an access token grants (its <c>scope</c> claims); scopes that do not parse grant nothing.</summary>
+    public static IReadOnlyList<SmartResourceScope> ResourceScopesOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return [.. user.FindAll("scope")
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(value => TryParse(value, out var scope, out _) ? scope : null)
+            .OfType<SmartResourceScope>()];
+    }
 
     /// <summary>Parses one scope; on failure, <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out SmartScope? scope, [NotNullWhen(false)] out string? error)

@@ -36,15 +36,9 @@ public static class AuditAccess
         ArgumentNullException.ThrowIfNull(user);
         return user.HasClaim("role", PlatformRoles.SecurityOfficer)
             && user.HasClaim("amr", MultiFactor)
-            && ScopesOf(user).Any(scope => scope.Context != SmartContext.Patient
+            && SmartScopeParser.ResourceScopesOf(user).Any(scope => scope.Context != SmartContext.Patient
                 && scope.AppliesTo("AuditEvent")
                 && scope.Allows(SmartPermissions.Read | SmartPermissions.Search)
                 && scope.Parameters.Count == 0);
     }
-
-    private static IEnumerable<SmartResourceScope> ScopesOf(ClaimsPrincipal user) =>
-        user.FindAll("scope")
-            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(value => SmartScopeParser.TryParse(value, out var scope, out _) ? scope : null)
-            .OfType<SmartResourceScope>();
 }

@@ -14,7 +14,8 @@ namespace HealthPlatform.Consent.Access;
 /// with a <c>patient/Consent</c> scope, only the launched patient's — but never one that names them.
 /// Nobody else reaches consents.
 /// </summary>
-public sealed record ConsentCaller(ConsentAuthor Author, string? OnlyPatient, DecisionActor Actor)
+/// <param name="MayRead">Whether the token also holds a Consent read scope: a revocation's answer shows the stored consent only then.</param>
+public sealed record ConsentCaller(ConsentAuthor Author, string? OnlyPatient, DecisionActor Actor, bool MayRead)
 {
     public bool MayReach(string patientId) => OnlyPatient is null || string.Equals(OnlyPatient, patientId, StringComparison.Ordinal);
 
@@ -46,18 +47,20 @@ public sealed record ConsentCaller(ConsentAuthor Author, string? OnlyPatient, De
             ClientId = actor.ClientId,
         };
         var launched = grant.Scopes.Any(scope => scope.Context == SmartContext.Patient) ? grant.PatientId : null;
+        var read = new SmartScopeRequirement("Consent", SmartPermissions.Read);
+        var mayRead = SmartScopeParser.ResourceScopesOf(context.User).Any(scope => read.IsMetBy(scope) && (scope.Context != SmartContext.Patient || grant.PatientId is not null));
         var staffScope = grant.Scopes.Any(scope => scope.Context == SmartContext.User);
         if (context.User.HasClaim("role", PlatformRoles.Patient))
         {
             // A patient's own consents only, whatever else the token says.
-            return launched is null ? null : new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: false), launched, asActor);
+            return launched is null ? null : new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: false), launched, asActor, mayRead);
         }
 
         var recorder = actor.UserId is not null && policy.EffectiveRecordingRoles.Any(role => context.User.HasClaim("role", role));
         return recorder switch
         {
-            true when staffScope => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), null, asActor),
-            true when launched is not null => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), launched, asActor),
+            true when staffScope => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), null, asActor, mayRead),
+            true when launched is not null => new ConsentCaller(new ConsentAuthor(actor, OnBehalfOfPatient: true), launched, asActor, mayRead),
             _ => null,
         };
     }

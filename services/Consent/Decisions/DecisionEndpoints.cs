@@ -1,8 +1,8 @@
 using HealthPlatform.Consent.Access;
+using HealthPlatform.Consent.Fhir;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.ServiceDefaults.Audit;
-using HealthPlatform.ServiceDefaults.Authorization;
 using HealthPlatform.ServiceDefaults.Authorization.Smart;
 using HealthPlatform.ServiceDefaults.Authorization.Tokens;
 using HealthPlatform.ServiceDefaults.RateLimiting;
@@ -74,22 +74,7 @@ public static class DecisionEndpoints
         var (decision, consents) = await decisions.DecideAsync(question, context.RequestAborted);
 
         // An explanation shows what the patient's consents say: audited as a read of them before it leaves.
-        var reader = AuditActors.FromRequest(context);
-        try
-        {
-            await trail.RecordAsync(new PatientDataAccessed
-            {
-                Header = trail.NewHeader(),
-                Actor = reader,
-                Action = AuditAction.Execute,
-                ResourceType = "Consent",
-                ResourceIds = [.. consents.Select(consent => consent.ConsentId)],
-                PatientId = question.PatientId,
-                Outcome = AuditOutcome.Success,
-                PurposeOfUse = reader.Roles.Contains(PlatformRoles.Patient) ? PurposeOfUse.PatientRequest : PurposeOfUse.Operations,
-            }, context.RequestAborted);
-        }
-        catch (AuditUnavailableException)
+        if (!await ConsentRequests.RecordReadAsync(context, trail, AuditActors.FromRequest(context), AuditAction.Execute, question.PatientId, [.. consents.Select(consent => consent.ConsentId)]))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,

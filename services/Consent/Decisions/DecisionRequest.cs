@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using HealthPlatform.Consent.Domain;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults.Authorization;
@@ -15,7 +14,7 @@ public sealed record DecisionActorRequest(string? User, string? Practitioner, IR
 /// sensitive ones (PSY, HIV, SUD, ETH, R, V) matter; the other confidentiality codes (U, L, M, N)
 /// are accepted and need no grant.
 /// </summary>
-public sealed partial record DecisionRequest(string? Patient, DecisionActorRequest? Actor, string? Purpose, string? ResourceType, IReadOnlyList<string>? SecurityLabels)
+public sealed record DecisionRequest(string? Patient, DecisionActorRequest? Actor, string? Purpose, string? ResourceType, IReadOnlyList<string>? SecurityLabels)
 {
     private static readonly HashSet<string> PlainConfidentiality = new(StringComparer.Ordinal) { "U", "L", "M", "N" };
 
@@ -23,7 +22,7 @@ public sealed partial record DecisionRequest(string? Patient, DecisionActorReque
     public DecisionQuestion? ToQuestion(out Dictionary<string, string[]> problems)
     {
         problems = [];
-        if (Patient is null || !FhirId().IsMatch(Patient))
+        if (!AuditEventSchema.IsFhirId(Patient))
         {
             problems["patient"] = ["The patient's FHIR id is required."];
         }
@@ -69,9 +68,9 @@ public sealed partial record DecisionRequest(string? Patient, DecisionActorReque
         var practitioner = WithoutType(Actor.Practitioner, "Practitioner/");
         var organization = WithoutType(Actor.Organization, "Organization/");
         string?[] ids = [Actor.User, Actor.Client];
-        if (ids.Any(id => id is not null && !Identifier().IsMatch(id)) || new[] { practitioner, organization }.Any(id => id is not null && !FhirId().IsMatch(id)))
+        if (ids.Any(id => id is not null && !AuditEventSchema.IsIdentifier(id)) || new[] { practitioner, organization }.Any(id => id is not null && !AuditEventSchema.IsFhirId(id)))
         {
-            problems["actor"] = ["User and client ids are 1–200 characters of letters, digits and - . _ ~ : / @; practitioner and organization are FHIR ids (or Practitioner/{id}, Organization/{id})."];
+            problems["actor"] = ["User and client ids are printable ASCII without spaces (at most 256); practitioner and organization are FHIR ids (or Practitioner/{id}, Organization/{id})."];
         }
 
         var roles = Actor.Roles ?? [];
@@ -87,10 +86,4 @@ public sealed partial record DecisionRequest(string? Patient, DecisionActorReque
         reference is not null && reference.StartsWith(type, StringComparison.Ordinal) ? reference[type.Length..] : reference;
 
     private static string Truncate(string value) => value.Length <= 16 ? value : value[..16] + "…";
-
-    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}\\z")]
-    private static partial Regex FhirId();
-
-    [GeneratedRegex("^[A-Za-z0-9\\-\\._~:/@]{1,200}\\z")]
-    private static partial Regex Identifier();
 }

@@ -83,10 +83,14 @@ public static class ConsentEndpoints
             return OperationOutcomes.Error(StatusCodes.Status422UnprocessableEntity, "business-rule", "A consent stays with its patient: record a new consent instead.", "Consent.patient");
         }
 
-        var current = await store.ReadAsync(stored, version: null, context.RequestAborted);
-        return caller.MayWrite(RulesOf(current!))
-            ? await WriteVersionAsync(context, store, stored, consent, caller.Author)
-            : ConsentRequests.NamesWriter();
+        // Staff may not replace a consent that names them (a patient's own writes need no look at the old version).
+        if (caller.Author.OnBehalfOfPatient && !caller.MayWrite(RulesOf((await store.ReadAsync(stored, version: null, context.RequestAborted))!)))
+        {
+            return ConsentRequests.NamesWriter();
+        }
+
+        var written = await WriteVersionAsync(context, store, stored, consent, caller.Author);
+        return written.Entry is { } entry ? Written(context, entry, StatusCodes.Status200OK) : written.Error!;
     }
 
     private static async Task<IResult> RevokeAsync(HttpContext context, string id, ConsentStore store, IAuditTrail trail)
@@ -111,34 +115,54 @@ public static class ConsentEndpoints
         if (current!.Resource.Status == FhirConsent.ConsentState.Inactive)
         {
             // Nothing to do; and no consent in the answer, which a revoke scope does not entitle anyone to read.
-            context.Response.Headers.ETag = ETag(stored.Version);
-            return Results.Bytes(OperationOutcomes.Serialize("information", "informational", $"Consent {id} is already inactive (version {stored.Version})."), OperationOutcomes.FhirJson);
+            return Outcome(context, current, $"Consent {id} is already inactive (version {stored.Version}).");
         }
 
         current.Resource.Status = FhirConsent.ConsentState.Inactive;
-        return await WriteVersionAsync(context, store, stored, current.Resource, caller.Author);
+        var written = await WriteVersionAsync(context, store, stored, current.Resource, caller.Author);
+        if (written.Entry is not { } entry)
+        {
+            return written.Error!;
+        }
+
+        // The answer shows the consent only to a caller who may read it; a revoke scope alone gets the outcome.
+        return caller.MayRead
+            ? Written(context, entry, StatusCodes.Status200OK)
+            : Outcome(context, entry, $"Consent {id} is revoked (version {entry.Stored.Version}).");
     }
 
-    private static async Task<IResult> WriteVersionAsync(HttpContext context, ConsentStore store, StoredConsent stored, FhirConsent consent, ConsentAuthor author)
+    private static async Task<(ConsentEntry? Entry, IResult? Error)> WriteVersionAsync(HttpContext context, ConsentStore store, StoredConsent stored, FhirConsent consent, ConsentAuthor author)
     {
         if (context.Request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch && ifMatch != ETag(stored.Version))
         {
-            return OperationOutcomes.Error(StatusCodes.Status412PreconditionFailed, "conflict", $"The consent is at version {stored.Version}; read it again before changing it.");
+            return (null, OperationOutcomes.Error(StatusCodes.Status412PreconditionFailed, "conflict", $"The consent is at version {stored.Version}; read it again before changing it."));
         }
 
         var written = await store.UpdateAsync(stored, consent, author, context.RequestAborted);
         return written is null
-            ? OperationOutcomes.Error(StatusCodes.Status409Conflict, "conflict", "Someone else changed the consent at the same time; read it again before changing it.")
-            : Written(context, written, StatusCodes.Status200OK);
+            ? (null, OperationOutcomes.Error(StatusCodes.Status409Conflict, "conflict", "Someone else changed the consent at the same time; read it again before changing it."))
+            : (written, null);
+    }
+
+    /// <summary>An informational OperationOutcome in place of the consent, with the version headers.</summary>
+    private static IResult Outcome(HttpContext context, ConsentEntry entry, string message)
+    {
+        SetVersionHeaders(context, entry);
+        return Results.Bytes(OperationOutcomes.Serialize("information", "informational", message), OperationOutcomes.FhirJson);
     }
 
     private static IResult Written(HttpContext context, ConsentEntry entry, int status)
+    {
+        SetVersionHeaders(context, entry);
+        return FhirFormat.Write(context, entry.Resource, status);
+    }
+
+    private static void SetVersionHeaders(HttpContext context, ConsentEntry entry)
     {
         var response = context.Response;
         response.Headers.ETag = ETag(entry.Stored.Version);
         response.Headers.LastModified = entry.Stored.RecordedAt.ToString("R", CultureInfo.InvariantCulture);
         response.Headers.Location = string.Create(CultureInfo.InvariantCulture, $"/fhir/Consent/{entry.Stored.ConsentId}/_history/{entry.Stored.Version}");
-        return FhirFormat.Write(context, entry.Resource, status);
     }
 
     /// <summary>What the stored consent says, for the writer check; a version that no longer reads names nobody.</summary>

@@ -117,7 +117,7 @@ public static class ConsentReadEndpoints
             patient = caller.OnlyPatient ?? string.Empty;
         }
 
-        if (patient.Length == 0 || patient.Length > 64 || !patient.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+        if (!AuditEventSchema.IsFhirId(patient))
         {
             return OperationOutcomes.InvalidParameter("patient", "Search by patient: patient={id} or patient=Patient/{id}.");
         }
@@ -151,27 +151,6 @@ public static class ConsentReadEndpoints
         })],
     };
 
-    /// <summary>Records the access and waits for the broker; false when it could not be recorded (then nothing may be returned).</summary>
-    private static async Task<bool> AuditedAsync(HttpContext context, IAuditTrail trail, ConsentCaller caller, AuditAction action, string patientId, IReadOnlyList<string> consentIds)
-    {
-        try
-        {
-            await trail.RecordAsync(new PatientDataAccessed
-            {
-                Header = trail.NewHeader(),
-                Actor = caller.Author.Actor,
-                Action = action,
-                ResourceType = "Consent",
-                ResourceIds = consentIds,
-                PatientId = patientId,
-                Outcome = AuditOutcome.Success,
-                PurposeOfUse = caller.Author.OnBehalfOfPatient ? PurposeOfUse.Operations : PurposeOfUse.PatientRequest,
-            }, context.RequestAborted);
-            return true;
-        }
-        catch (AuditUnavailableException)
-        {
-            return false;
-        }
-    }
+    private static Task<bool> AuditedAsync(HttpContext context, IAuditTrail trail, ConsentCaller caller, AuditAction action, string patientId, IReadOnlyList<string> consentIds) =>
+        ConsentRequests.RecordReadAsync(context, trail, caller.Author.Actor, action, patientId, consentIds);
 }

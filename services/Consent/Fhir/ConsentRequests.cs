@@ -3,6 +3,7 @@ using HealthPlatform.Consent.Domain;
 using HealthPlatform.Consent.Store;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.ServiceDefaults.Audit;
+using HealthPlatform.ServiceDefaults.Authorization;
 using HealthPlatform.ServiceDefaults.Fhir;
 using Microsoft.Extensions.Options;
 using FhirConsent = Hl7.Fhir.Model.Consent;
@@ -70,6 +71,37 @@ public static class ConsentRequests
         }
 
         return NotFound(id);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="reader"/> saw the patient's consents and waits for the broker;
+    /// false when it could not be recorded (then nothing may be returned). A patient reads for
+    /// their own request, staff and officers for operations.
+    /// </summary>
+    public static async Task<bool> RecordReadAsync(HttpContext context, IAuditTrail trail, AuditActor reader, AuditAction action, string patientId, IReadOnlyList<string> consentIds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(trail);
+        ArgumentNullException.ThrowIfNull(reader);
+        try
+        {
+            await trail.RecordAsync(new PatientDataAccessed
+            {
+                Header = trail.NewHeader(),
+                Actor = reader,
+                Action = action,
+                ResourceType = "Consent",
+                ResourceIds = consentIds,
+                PatientId = patientId,
+                Outcome = AuditOutcome.Success,
+                PurposeOfUse = reader.Roles.Contains(PlatformRoles.Patient) ? PurposeOfUse.PatientRequest : PurposeOfUse.Operations,
+            }, context.RequestAborted);
+            return true;
+        }
+        catch (AuditUnavailableException)
+        {
+            return false;
+        }
     }
 
     public static ConsentCaller? Caller(HttpContext context) =>
