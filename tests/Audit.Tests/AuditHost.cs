@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using HealthPlatform.Audit.Extensions;
 using HealthPlatform.Contracts.Audit;
 using HealthPlatform.KeyManagement.Tests;
@@ -58,6 +59,31 @@ public sealed class AuditHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(broker);
+
+        // One more process when the first one's bus never came up. MassTransit 8.5 on RabbitMQ.Client 7 can wedge a
+        // receive transport for good at start-up ("ObjectDisposedException on channel", retried on the same broken
+        // connection); a platform that sees it is restarted by its orchestrator, and so is this one — once.
+        try
+        {
+            return await StartOnceAsync(keys, database, redis, broker, settings, withOwner, waitUntilHealthy);
+        }
+        catch (MessagingNeverReadyException first)
+        {
+            try
+            {
+                return await StartOnceAsync(keys, database, redis, broker, settings, withOwner, waitUntilHealthy);
+            }
+            catch (TimeoutException second)
+            {
+                throw new TimeoutException($"{second.Message}\nThe first process before it: {first.Message}", second);
+            }
+        }
+    }
+
+    private static async Task<AuditHost> StartOnceAsync(
+        KeyManagementHost keys, ServiceDatabase database, RedisServerFixture redis, RabbitMqServerFixture broker, IDictionary<string, string?>? settings,
+        bool withOwner, bool waitUntilHealthy)
+    {
         var service = new ServiceHost(keys.Pki, ResourceNames.Audit);
         var configuration = new Dictionary<string, string?>
         {
@@ -98,7 +124,9 @@ public sealed class AuditHost : IAsyncDisposable
             {
                 var report = await health.Content.ReadAsStringAsync();
                 await app.StopAsync();
-                throw new TimeoutException($"The audit service did not become ready: {report}\n{string.Join("\n", logs.Lines.Where(line => line.StartsWith("Warning", StringComparison.Ordinal) || line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal)).Take(20))}");
+                await app.DisposeAsync();
+                var message = $"The audit service did not become ready: {report}\n{string.Join("\n", logs.Lines.Where(line => line.StartsWith("Warning", StringComparison.Ordinal) || line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal)).Take(20))}";
+                throw MessagingUnready(report) ? new MessagingNeverReadyException(message) : new TimeoutException(message);
             }
 
             await Task.Delay(100);
@@ -279,6 +307,17 @@ public sealed class AuditHost : IAsyncDisposable
 
         await transaction.CommitAsync();
     }
+
+    private static bool MessagingUnready(string report)
+    {
+        using var document = JsonDocument.Parse(report);
+        return document.RootElement.TryGetProperty("checks", out var checks)
+            && checks.TryGetProperty("messaging", out var messaging)
+            && messaging.GetProperty("status").GetString() != "Healthy";
+    }
+
+    /// <summary>The service's bus never became ready: the one start-up failure worth a second process.</summary>
+    private sealed class MessagingNeverReadyException(string message) : TimeoutException(message);
 
     public async ValueTask DisposeAsync()
     {
