@@ -13,7 +13,8 @@ var infrastructure = mode == RunMode.Containers
     : builder.AddLocalInfrastructure();
 
 var identityDb = infrastructure.AddServiceDatabase(ResourceNames.IdentityDatabase);
-var consentDb = infrastructure.AddServiceDatabase(ResourceNames.ConsentDatabase);
+// Consent runs as a role that can record consents but not rewrite or delete them (ADR-011).
+var consentDb = infrastructure.AddServiceDatabase(ResourceNames.ConsentDatabase, withRuntimeRole: true);
 var recordsDb = infrastructure.AddServiceDatabase(ResourceNames.RecordsDatabase);
 var keyManagementDb = infrastructure.AddServiceDatabase(ResourceNames.KeyManagementDatabase);
 // Audit runs as a role that can read and append its log but never change it (ADR-010).

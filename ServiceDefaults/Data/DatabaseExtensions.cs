@@ -51,6 +51,23 @@ public static class DatabaseExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The service runs as a weaker role than the schema's owner: <c>ConnectionStrings:{name}</c> is the
+    /// runtime role, <c>ConnectionStrings:{name}-owner</c> (where present) migrates and then applies
+    /// <typeparamref name="TGrants"/>, and readiness check <paramref name="appendOnlyCheck"/> fails while
+    /// the runtime role could change the grants' append-only tables.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformDatabase<TContext, TGrants>(this IHostApplicationBuilder builder, string name, string appendOnlyCheck)
+        where TContext : DbContext
+        where TGrants : class, IDatabaseGrants<TContext>
+    {
+        builder.AddPlatformDatabase<TContext>(name, DatabaseOwner.ConnectionNameOf(name));
+        builder.Services.AddSingleton<IDatabaseGrants<TContext>, TGrants>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<AppendOnlyHealthCheck<TContext>>(appendOnlyCheck, tags: [HealthTags.Ready]);
+        return builder;
+    }
+
     private static void EnsureValid(string name, string connectionString)
     {
         try

@@ -12,9 +12,22 @@ namespace HealthPlatform.ServiceDefaults.Data;
 public sealed record DatabaseOwner<TContext>(string ConnectionName, string? ConnectionString)
     where TContext : DbContext;
 
+public static class DatabaseOwner
+{
+    /// <summary>The owner's connection string is named after the runtime one: <c>{name}-owner</c>.</summary>
+    public static string ConnectionNameOf(string name) => name + "-owner";
+}
+
 /// <summary>Grants the runtime role its privileges, as the owner, after every migration run (idempotently).</summary>
 public interface IDatabaseGrants<TContext>
     where TContext : DbContext
 {
+    /// <summary>
+    /// Tables the runtime role may read and append to but never update as a whole, delete from or
+    /// truncate (a grant on single columns is allowed); the readiness check holds the service back
+    /// if it could.
+    /// </summary>
+    IReadOnlyList<string> AppendOnlyTables { get; }
+
     Task GrantAsync(TContext owner, string runtimeRole, CancellationToken cancellationToken);
 }

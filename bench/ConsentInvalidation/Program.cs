@@ -25,7 +25,7 @@ await Task.WhenAll(postgres.InitializeAsync(), redis.InitializeAsync(), broker.I
 try
 {
     await using var keys = await KeyManagementHost.StartAsync(postgres, redis, broker, settings: quiet);
-    await using var consent = await ConsentHost.StartAsync(keys, await postgres.CreateDatabaseAsync(), redis, broker, settings: quiet);
+    await using var consent = await ConsentHost.StartAsync(keys, await postgres.CreateDatabaseWithRuntimeRoleAsync(), redis, broker, settings: quiet);
     await using var first = await ConsentClientHost.StartAsync(consent, broker, settings: quiet);
     await using var second = await ConsentClientHost.StartAsync(consent, broker, settings: quiet);
     var instances = new[] { first, second };

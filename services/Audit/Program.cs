@@ -1,11 +1,11 @@
 using HealthPlatform.Audit.Extensions;
-using HealthPlatform.Audit.Infrastructure;
 using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Data;
 
 // Kubernetes: an init container runs the same image with --migrate-only and the owner's credentials.
-if (args.Contains(MigrateOnly.Argument))
+if (MigrateOnly.IsRequested(args))
 {
-    return await MigrateOnly.RunAsync([.. args.Where(arg => arg != MigrateOnly.Argument)]);
+    return await MigrateOnly.CreateBuilder(args).RunAuditMigrationsAsync();
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,5 +1,12 @@
 using HealthPlatform.Consent.Extensions;
 using HealthPlatform.ServiceDefaults;
+using HealthPlatform.ServiceDefaults.Data;
+
+// Kubernetes: an init container runs the same image with --migrate-only and the owner's credentials.
+if (MigrateOnly.IsRequested(args))
+{
+    return await MigrateOnly.CreateBuilder(args).RunConsentMigrationsAsync();
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,3 +19,4 @@ app.MapDefaultEndpoints();
 app.MapConsentEndpoints();
 
 await app.RunAsync();
+return 0;

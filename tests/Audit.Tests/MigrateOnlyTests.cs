@@ -1,4 +1,4 @@
-using HealthPlatform.Audit.Infrastructure;
+using HealthPlatform.Audit.Extensions;
 using HealthPlatform.KeyManagement.Tests;
 using HealthPlatform.ServiceDefaults;
 using HealthPlatform.Testing;
@@ -29,10 +29,10 @@ public sealed class MigrateOnlyTests(PostgresServerFixture postgres, RedisServer
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal("Unhealthy", await audit.HealthOfAsync(ResourceNames.AuditDatabase));
 
-        Assert.Equal(0, await MigrateOnly.RunAsync(Builder(database.Runtime, database.Owner), CancellationToken.None));
+        Assert.Equal(0, await Builder(database.Runtime, database.Owner).RunAuditMigrationsAsync(CancellationToken.None));
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await audit.HealthOfAsync(ResourceNames.AuditDatabase) != "Healthy" || await audit.HealthOfAsync(AppendOnlyHealthCheck.Name) != "Healthy")
+        while (await audit.HealthOfAsync(ResourceNames.AuditDatabase) != "Healthy" || await audit.HealthOfAsync(HealthPlatform.Audit.Extensions.Extensions.AppendOnlyCheck) != "Healthy")
         {
             await Task.Delay(200, deadline.Token);
         }
@@ -47,7 +47,7 @@ public sealed class MigrateOnlyTests(PostgresServerFixture postgres, RedisServer
     {
         var database = await postgres.CreateDatabaseWithRuntimeRoleAsync();
 
-        Assert.Equal(2, await MigrateOnly.RunAsync(Builder(database.Runtime, owner: null), CancellationToken.None));
+        Assert.Equal(2, await Builder(database.Runtime, owner: null).RunAuditMigrationsAsync(CancellationToken.None));
 
         await using var check = new Npgsql.NpgsqlConnection(database.Superuser);
         await check.OpenAsync();
@@ -61,7 +61,7 @@ public sealed class MigrateOnlyTests(PostgresServerFixture postgres, RedisServer
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"ConnectionStrings:{ResourceNames.AuditDatabase}"] = runtime,
-            [$"ConnectionStrings:{Extensions.Extensions.OwnerConnectionName}"] = owner,
+            [$"ConnectionStrings:{HealthPlatform.Audit.Extensions.Extensions.OwnerConnectionName}"] = owner,
         });
         return builder;
     }

@@ -179,4 +179,43 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
         using var read = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}", Consents.PatientToken(patient));
         Assert.Contains(Marker, await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_role_the_service_runs_as_can_record_consents_but_not_rewrite_or_delete_them()
+    {
+        var patient = NewPatient();
+        var token = Consents.PatientToken(patient);
+        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Deny), token);
+        using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", token);
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        Assert.Equal("Healthy", await Consents.Service.HealthOfAsync(Extensions.Extensions.AppendOnlyCheck));
+
+        // Everything the API did went through the runtime role; rewriting a recorded version, deleting
+        // one, deleting a consent or emptying a table does not.
+        foreach (var sql in new[]
+        {
+            $"UPDATE consent_versions SET content = '\\x00' WHERE consent_id = '{id}'",
+            $"UPDATE consent_versions SET status = 'active' WHERE consent_id = '{id}'",
+            $"DELETE FROM consent_versions WHERE consent_id = '{id}'",
+            $"DELETE FROM consents WHERE id = '{id}'",
+            $"UPDATE consents SET patient_id = 'someone-else' WHERE id = '{id}'",
+            "TRUNCATE consent_versions",
+        })
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Consents.Database.Runtime);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        }
+
+        Assert.Equal(2L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}'"));
+        using var history = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}/_history", token);
+        Assert.Equal(HttpStatusCode.OK, history.StatusCode);
+
+        // A role given more than that (here by hand) holds the service back as not ready.
+        var runtimeRole = new Npgsql.NpgsqlConnectionStringBuilder(Consents.Database.Runtime).Username;
+        await Consents.QueryAsync<object>($"GRANT DELETE ON consent_versions TO \"{runtimeRole}\"; SELECT 1");
+        Assert.Equal("Unhealthy", await Consents.Service.HealthOfAsync(Extensions.Extensions.AppendOnlyCheck));
+    }
 }

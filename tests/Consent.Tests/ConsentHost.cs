@@ -32,7 +32,7 @@ public sealed class ConsentHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private ConsentHost(WebApplication app, ServiceHost service, KeyManagementHost keys, string database, CapturedLogs logs)
+    private ConsentHost(WebApplication app, ServiceHost service, KeyManagementHost keys, ServiceDatabase database, CapturedLogs logs)
     {
         _app = app;
         Service = service;
@@ -45,23 +45,25 @@ public sealed class ConsentHost : IAsyncDisposable
 
     public KeyManagementHost Keys { get; }
 
-    /// <summary>The consent database (superuser connection string).</summary>
-    public string Database { get; }
+    /// <summary>The consent database: the service runs as <see cref="ServiceDatabase.Runtime"/> and migrates as the owner.</summary>
+    public ServiceDatabase Database { get; }
 
     public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ConsentHost> StartAsync(
-        KeyManagementHost keys, string database, RedisServerFixture redis, RabbitMqServerFixture broker, TimeProvider? time = null, IDictionary<string, string?>? settings = null)
+        KeyManagementHost keys, ServiceDatabase database, RedisServerFixture redis, RabbitMqServerFixture broker, TimeProvider? time = null, IDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(broker);
         var service = new ServiceHost(keys.Pki, ResourceNames.Consent);
         var configuration = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{ResourceNames.ConsentDatabase}"] = database,
+            [$"ConnectionStrings:{ResourceNames.ConsentDatabase}"] = database.Runtime,
+            [$"ConnectionStrings:{ResourceNames.ConsentDatabase}-owner"] = database.Owner,
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["ConnectionStrings:messaging"] = broker.ConnectionString,
             [$"services:{ResourceNames.KeyManagement}:internal:0"] = keys.Service.Internal.AbsoluteUri,
@@ -175,9 +177,10 @@ public sealed class ConsentHost : IAsyncDisposable
         return response;
     }
 
+    /// <summary>Runs <paramref name="sql"/> as the database's superuser (what a thief of the disk would see).</summary>
     public async Task<T> QueryAsync<T>(string sql)
     {
-        await using var connection = new NpgsqlConnection(Database);
+        await using var connection = new NpgsqlConnection(Database.Superuser);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;

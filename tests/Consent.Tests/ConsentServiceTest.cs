@@ -26,7 +26,7 @@ public abstract class ConsentServiceTest(PostgresServerFixture postgres, RedisSe
     public async Task InitializeAsync()
     {
         Keys = await KeyManagementHost.StartAsync(Postgres, Redis, Broker);
-        Consents = await ConsentHost.StartAsync(Keys, await Postgres.CreateDatabaseAsync(), Redis, Broker, Time);
+        Consents = await ConsentHost.StartAsync(Keys, await Postgres.CreateDatabaseWithRuntimeRoleAsync(), Redis, Broker, Time);
     }
 
     public virtual async Task DisposeAsync()

@@ -23,13 +23,15 @@ namespace HealthPlatform.Audit.Extensions;
 public static class Extensions
 {
     /// <summary>The connection string of the role that owns the audit schema and migrates it; the service itself runs as <c>ConnectionStrings:auditdb</c>, which may only read and append.</summary>
-    public const string OwnerConnectionName = ResourceNames.AuditDatabase + "-owner";
+    public static readonly string OwnerConnectionName = DatabaseOwner.ConnectionNameOf(ResourceNames.AuditDatabase);
+
+    /// <summary>Readiness check: fails while the service's role could change the log.</summary>
+    public const string AppendOnlyCheck = "audit-append-only";
 
     public static IHostApplicationBuilder AddAuditServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddPlatformDatabase<AuditDbContext>(ResourceNames.AuditDatabase, OwnerConnectionName);
-        builder.Services.AddSingleton<IDatabaseGrants<AuditDbContext>, AuditDatabaseGrants>();
+        builder.AddPlatformDatabase<AuditDbContext, AuditDatabaseGrants>(ResourceNames.AuditDatabase, AppendOnlyCheck);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration.GetRequiredConnectionString(ResourceNames.AuditDatabase)));
         builder.AddPlatformRedis();
         builder.AddPlatformMessaging(bus =>
@@ -74,11 +76,14 @@ public static class Extensions
         builder.Services.AddHostedService<DetectionWorker>();
         builder.Services.AddSingleton<ErrorQueueHealthCheck>();
         builder.Services.AddHealthChecks()
-            .AddCheck<AppendOnlyHealthCheck>(AppendOnlyHealthCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<ErrorQueueHealthCheck>(ErrorQueueHealthCheck.Name, tags: [HealthTags.Ready])
             .AddCheck<CheckpointHealthCheck>(CheckpointHealthCheck.Name, tags: [HealthTags.Ready]);
         return builder;
     }
+
+    /// <summary><c>--migrate-only</c> (Kubernetes init container): migrate and grant as the owner, then exit.</summary>
+    public static Task<int> RunAuditMigrationsAsync(this HostApplicationBuilder builder, CancellationToken cancellationToken = default) =>
+        MigrateOnly.RunAsync<AuditDbContext, AuditDatabaseGrants>(builder, ResourceNames.AuditDatabase, cancellationToken);
 
     public static WebApplication MapAuditEndpoints(this WebApplication app)
     {

@@ -17,10 +17,14 @@ namespace HealthPlatform.Consent.Extensions;
 
 public static class Extensions
 {
+    /// <summary>Readiness check: fails while the service's role could rewrite or delete recorded consents.</summary>
+    public const string AppendOnlyCheck = "consent-append-only";
+
     public static IHostApplicationBuilder AddConsentServices(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddPlatformDatabase<ConsentDbContext>(ResourceNames.ConsentDatabase);
+        // Runs as a role that can record consents but not rewrite them; the owner migrates (ADR-011).
+        builder.AddPlatformDatabase<ConsentDbContext, ConsentDatabaseGrants>(ResourceNames.ConsentDatabase, AppendOnlyCheck);
         builder.AddPlatformRedis();
         builder.Services.Configure<RateLimitingOptions>(options =>
             options.Policies.TryAdd(DecisionEndpoints.RateLimitPolicy, new RateLimitPolicyOptions { PermitLimit = 60_000, Window = TimeSpan.FromMinutes(1) }));
@@ -45,6 +49,10 @@ public static class Extensions
         builder.Services.AddHealthChecks().AddCheck<ConsentValidatorHealthCheck>(ConsentValidatorHealthCheck.Name, tags: ConsentValidatorHealthCheck.Tags);
         return builder;
     }
+
+    /// <summary><c>--migrate-only</c> (Kubernetes init container): migrate and grant as the owner, then exit.</summary>
+    public static Task<int> RunConsentMigrationsAsync(this HostApplicationBuilder builder, CancellationToken cancellationToken = default) =>
+        MigrateOnly.RunAsync<ConsentDbContext, ConsentDatabaseGrants>(builder, ResourceNames.ConsentDatabase, cancellationToken);
 
     public static WebApplication MapConsentEndpoints(this WebApplication app)
     {
