@@ -13,10 +13,8 @@ internal sealed class OperationOutcomeWriter : IProblemDetailsWriter
 
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {
-        var response = context.HttpContext.Response;
-        var status = context.ProblemDetails.Status ?? response.StatusCode;
+        var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
         var diagnostics = context.ProblemDetails.Detail ?? context.ProblemDetails.Title ?? $"The request failed with status {status}.";
-        response.ContentType = OperationOutcomes.FhirJson;
-        await response.Body.WriteAsync(OperationOutcomes.Serialize("error", OperationOutcomes.IssueCodeFor(status), diagnostics), context.HttpContext.RequestAborted);
+        await OperationOutcomes.WriteAsync(context.HttpContext, "error", OperationOutcomes.IssueCodeFor(status), diagnostics);
     }
 }

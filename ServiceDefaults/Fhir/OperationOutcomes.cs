@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Xml;
 using Microsoft.AspNetCore.Http;
 
 namespace HealthPlatform.ServiceDefaults.Fhir;
@@ -6,11 +8,14 @@ namespace HealthPlatform.ServiceDefaults.Fhir;
 /// <summary>
 /// FHIR R4 <c>OperationOutcome</c>s: every error on a FHIR route (<c>/fhir/…</c>) is one, whoever
 /// answers it — a route's own validation, authentication (401), authorization (403), the rate
-/// limiter (429), Kestrel's size limit (413), an unmatched route (404) or an exception (500).
+/// limiter (429), Kestrel's size limit (413), an unmatched route (404) or an exception (500) —
+/// in the format the caller asked for (<see cref="FhirMediaTypes.WantsXml"/>).
 /// </summary>
 public static class OperationOutcomes
 {
-    public const string FhirJson = "application/fhir+json";
+    public const string FhirJson = FhirMediaTypes.Json;
+
+    private const string FhirNamespace = "http://hl7.org/fhir";
 
     /// <summary>Whether <paramref name="path"/> is a FHIR route, whose errors are OperationOutcomes.</summary>
     public static bool IsFhirPath(PathString path) => path.StartsWithSegments("/fhir", StringComparison.Ordinal);
@@ -34,14 +39,27 @@ public static class OperationOutcomes
 
     /// <summary>An error answer: <paramref name="status"/> with one issue of type <paramref name="code"/>.</summary>
     public static IResult Error(int status, string code, string diagnostics, string? expression = null) =>
-        new OutcomeResult(status, Serialize("error", code, diagnostics, expression));
+        new OutcomeResult(status, new Issue("error", code, diagnostics, expression));
 
     /// <summary>A 400 for a bad search or request parameter, naming it.</summary>
     public static IResult InvalidParameter(string parameter, string diagnostics) =>
         Error(StatusCodes.Status400BadRequest, "invalid", diagnostics, parameter);
 
-    /// <summary>The OperationOutcome JSON (one issue).</summary>
-    public static byte[] Serialize(string severity, string code, string diagnostics, string? expression = null)
+    /// <summary>A 200 that says something instead of returning a resource.</summary>
+    public static IResult Information(string diagnostics) =>
+        new OutcomeResult(StatusCodes.Status200OK, new Issue("information", "informational", diagnostics, null));
+
+    /// <summary>Writes an OperationOutcome of one issue as the response, in the format the request asked for.</summary>
+    public static async Task WriteAsync(HttpContext context, string severity, string code, string diagnostics, string? expression = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var xml = FhirMediaTypes.WantsXml(context.Request);
+        context.Response.ContentType = xml ? FhirMediaTypes.Xml : FhirMediaTypes.Json;
+        var issue = new Issue(severity, code, diagnostics, expression);
+        await context.Response.Body.WriteAsync(xml ? SerializeXml(issue) : SerializeJson(issue), context.RequestAborted);
+    }
+
+    private static byte[] SerializeJson(Issue issue)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -50,13 +68,13 @@ public static class OperationOutcomes
             json.WriteString("resourceType", "OperationOutcome");
             json.WriteStartArray("issue");
             json.WriteStartObject();
-            json.WriteString("severity", severity);
-            json.WriteString("code", code);
-            json.WriteString("diagnostics", diagnostics);
-            if (expression is not null)
+            json.WriteString("severity", issue.Severity);
+            json.WriteString("code", issue.Code);
+            json.WriteString("diagnostics", issue.Diagnostics);
+            if (issue.Expression is not null)
             {
                 json.WriteStartArray("expression");
-                json.WriteStringValue(expression);
+                json.WriteStringValue(issue.Expression);
                 json.WriteEndArray();
             }
 
@@ -68,16 +86,46 @@ public static class OperationOutcomes
         return buffer.ToArray();
     }
 
-    private sealed class OutcomeResult(int status, byte[] body) : IResult, IStatusCodeHttpResult
+    private static byte[] SerializeXml(Issue issue)
+    {
+        using var buffer = new MemoryStream();
+        using (var xml = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false) }))
+        {
+            xml.WriteStartElement("OperationOutcome", FhirNamespace);
+            xml.WriteStartElement("issue", FhirNamespace);
+            Value(xml, "severity", issue.Severity);
+            Value(xml, "code", issue.Code);
+            Value(xml, "diagnostics", issue.Diagnostics);
+            if (issue.Expression is not null)
+            {
+                Value(xml, "expression", issue.Expression);
+            }
+
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
+
+        return buffer.ToArray();
+
+        static void Value(XmlWriter xml, string element, string value)
+        {
+            xml.WriteStartElement(element, FhirNamespace);
+            xml.WriteAttributeString("value", value);
+            xml.WriteEndElement();
+        }
+    }
+
+    private sealed record Issue(string Severity, string Code, string Diagnostics, string? Expression);
+
+    private sealed class OutcomeResult(int status, Issue issue) : IResult, IStatusCodeHttpResult
     {
         public int? StatusCode => status;
 
-        public async Task ExecuteAsync(HttpContext httpContext)
+        public Task ExecuteAsync(HttpContext httpContext)
         {
             ArgumentNullException.ThrowIfNull(httpContext);
             httpContext.Response.StatusCode = status;
-            httpContext.Response.ContentType = FhirJson;
-            await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+            return WriteAsync(httpContext, issue.Severity, issue.Code, issue.Diagnostics, issue.Expression);
         }
     }
 }

@@ -86,6 +86,38 @@ public sealed class ConsentApiTests(PostgresServerFixture postgres, RedisServerF
     }
 
     [Fact]
+    public async Task A_client_that_asked_for_XML_gets_its_errors_in_XML_too()
+    {
+        var patient = NewPatient();
+        var token = Consents.PatientToken(patient);
+        var revokeOnly = Consents.PatientToken(patient, scope: "patient/Consent.cu");
+        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Deny), token);
+
+        using var notFound = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent?_format=xml", token);
+        using var unauthenticated = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}", accessToken: null, accept: "application/fhir+xml");
+        using var notSupported = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", token, "{}", contentType: "text/plain", accept: "application/fhir+xml");
+        using var revoked = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke?_format=xml", revokeOnly);
+        using var stillJson = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent", token);
+
+        foreach (var (response, status, code) in new[]
+        {
+            (notFound, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound),
+            (unauthenticated, HttpStatusCode.Unauthorized, OperationOutcome.IssueType.Login),
+            (notSupported, HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported),
+            (revoked, HttpStatusCode.OK, OperationOutcome.IssueType.Informational),
+        })
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/fhir+xml", response.Content.Headers.ContentType!.MediaType);
+            var outcome = XmlReader.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync());
+            Assert.Equal(code, Assert.Single(outcome.Issue).Code);
+        }
+
+        Assert.Equal("application/fhir+json", stillJson.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(OperationOutcome.IssueType.NotFound, Assert.Single(JsonReader.Deserialize<OperationOutcome>(await stillJson.Content.ReadAsStringAsync()).Issue).Code);
+    }
+
+    [Fact]
     public async Task Search_by_patient_finds_their_current_consents_and_filters_by_status()
     {
         var patient = NewPatient();

@@ -148,7 +148,7 @@ public static class ConsentEndpoints
     private static IResult Outcome(HttpContext context, ConsentEntry entry, string message)
     {
         SetVersionHeaders(context, entry);
-        return Results.Bytes(OperationOutcomes.Serialize("information", "informational", message), OperationOutcomes.FhirJson);
+        return OperationOutcomes.Information(message);
     }
 
     private static IResult Written(HttpContext context, ConsentEntry entry, int status)

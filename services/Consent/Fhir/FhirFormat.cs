@@ -3,7 +3,6 @@ using System.Text.Json;
 using HealthPlatform.ServiceDefaults.Fhir;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Microsoft.Net.Http.Headers;
 
 namespace HealthPlatform.Consent.Fhir;
 
@@ -14,8 +13,6 @@ namespace HealthPlatform.Consent.Fhir;
 /// </summary>
 public static class FhirFormat
 {
-    public const string FhirXml = "application/fhir+xml";
-
     /// <summary>The largest body accepted (a consent is small; provisions are capped in number).</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -27,11 +24,11 @@ public static class FhirFormat
     public static async Task<(Resource? Resource, IResult? Error)> ReadAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var xml = IsXml(request.ContentType);
-        if (!xml && !IsJson(request.ContentType))
+        var xml = FhirMediaTypes.IsXml(request.ContentType);
+        if (!xml && !FhirMediaTypes.IsJson(request.ContentType))
         {
             return (null, OperationOutcomes.Error(StatusCodes.Status415UnsupportedMediaType, "not-supported",
-                $"Send the resource as {OperationOutcomes.FhirJson} or {FhirXml}."));
+                $"Send the resource as {FhirMediaTypes.Json} or {FhirMediaTypes.Xml}."));
         }
 
         var body = await ReadBoundedAsync(request);
@@ -65,28 +62,10 @@ public static class FhirFormat
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(resource);
-        return WantsXml(context.Request)
-            ? Results.Text(resource.ToXml(), FhirXml, Encoding.UTF8, status)
-            : Results.Text(JsonSerializer.Serialize(resource, resource.GetType(), Json), OperationOutcomes.FhirJson, Encoding.UTF8, status);
+        return FhirMediaTypes.WantsXml(context.Request)
+            ? Results.Text(resource.ToXml(), FhirMediaTypes.Xml, Encoding.UTF8, status)
+            : Results.Text(JsonSerializer.Serialize(resource, resource.GetType(), Json), FhirMediaTypes.Json, Encoding.UTF8, status);
     }
-
-    private static bool WantsXml(HttpRequest request)
-    {
-        if (request.Query["_format"].ToString() is { Length: > 0 } format)
-        {
-            return format is "xml" or "text/xml" or "application/xml" or FhirXml;
-        }
-
-        var accept = request.GetTypedHeaders().Accept;
-        return accept.Count > 0 && accept.Any(type => IsXml(type.MediaType.Value)) && !accept.Any(type => IsJson(type.MediaType.Value));
-    }
-
-    private static bool IsJson(string? contentType) => MediaType(contentType) is OperationOutcomes.FhirJson or "application/json";
-
-    private static bool IsXml(string? contentType) => MediaType(contentType) is FhirXml or "application/xml" or "text/xml";
-
-    private static string? MediaType(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value?.ToLowerInvariant() : null;
 
     /// <summary>The body, or null when it is longer than <see cref="MaxBodyBytes"/>.</summary>
     private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request)
