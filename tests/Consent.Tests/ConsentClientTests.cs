@@ -102,6 +102,42 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
     }
 
     [Fact]
+    public async Task A_change_whose_event_never_reached_a_caller_is_still_honoured_once_the_caller_reconnects()
+    {
+        // The gap this covers: the consent service's event reached the broker while this caller was cut off
+        // from it, and the caller's own queue (gone with its connection) never got it. Marking the change as
+        // published while the broker is down stands for that: no relay will ever send it to anyone.
+        await using var records = await ConsentClientHost.StartAsync(Consents, Broker, settings: new Dictionary<string, string?> { ["ConsentClient:MaxAge"] = "00:10:00" });
+        var patient = NewPatient();
+        var token = Consents.PatientToken(patient);
+        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(practitioner: "dr-x")), token);
+        Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+
+        await Broker.StopAsync();
+        try
+        {
+            using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", token);
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+            await Consents.QueryAsync<object>($"UPDATE consent_versions SET published_at = now() WHERE consent_id = '{id}'; SELECT 1");
+            // Longer than a publish waits for the broker, so no attempt begun before the mark is still in flight.
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+        }
+        finally
+        {
+            await Broker.StartAsync();
+        }
+
+        // No event will come: only forgetting everything on reconnect lets the caller see the revocation.
+        var waited = Stopwatch.StartNew();
+        while (!(await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"The caller kept its cached decision after reconnecting: {await records.Service.HealthOfAsync("consent-cache")}.");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task A_service_other_than_records_gets_no_decision()
     {
         await using var audit = await ConsentClientHost.StartAsync(Consents, Broker, identity: ResourceNames.Audit);
