@@ -17,7 +17,7 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
     public async Task A_repeated_question_is_answered_from_the_cache_but_break_the_glass_always_asks_the_service()
     {
         await using var records = await ConsentClientHost.StartAsync(Consents, Broker);
-        using var sources = new DecisionSources();
+        using var sources = new ClientCounters();
         var patient = NewPatient();
 
         var first = await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None);
@@ -66,25 +66,9 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
     [Fact]
     public async Task A_revocation_made_while_the_broker_is_down_reaches_the_callers_once_it_is_back()
     {
-        // Decisions kept for ten minutes: only the change's fan-out (or the reconnect) can make the answer flip within the wait.
-        await using var records = await ConsentClientHost.StartAsync(Consents, Broker, settings: new Dictionary<string, string?> { ["ConsentClient:MaxAge"] = "00:10:00" });
-        var patient = NewPatient();
-        var token = Consents.PatientToken(patient);
-        var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(practitioner: "dr-x")), token);
-        Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
-
-        await Broker.StopAsync();
-        try
-        {
-            using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", token);
-            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-            Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND version = 2 AND published_at IS NULL"));
-            Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
-        }
-        finally
-        {
-            await Broker.StartAsync();
-        }
+        var (records, patient, id) = await RevokeWhileTheBrokerIsDownAsync(async id =>
+            Assert.Equal(1L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND version = 2 AND published_at IS NULL")));
+        await using var host = records;
 
         // The relay publishes what the broker never confirmed, and the caller's answer follows.
         var waited = Stopwatch.StartNew();
@@ -94,11 +78,7 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
             await Task.Delay(200);
         }
 
-        while (!(await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted)
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"The revocation never reached the caller: {await records.Service.HealthOfAsync("consent-cache")}.");
-            await Task.Delay(200);
-        }
+        await WaitUntilPermittedAsync(records, patient, waited, "The revocation never reached the caller");
     }
 
     [Fact]
@@ -107,20 +87,65 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
         // The gap this covers: the consent service's event reached the broker while this caller was cut off
         // from it, and the caller's own queue (gone with its connection) never got it. Marking the change as
         // published while the broker is down stands for that: no relay will ever send it to anyone.
-        await using var records = await ConsentClientHost.StartAsync(Consents, Broker, settings: new Dictionary<string, string?> { ["ConsentClient:MaxAge"] = "00:10:00" });
+        var (records, patient, _) = await RevokeWhileTheBrokerIsDownAsync(async id =>
+        {
+            await Consents.QueryAsync<object>($"UPDATE consent_versions SET published_at = now() WHERE consent_id = '{id}'; SELECT 1");
+            // Longer than a publish waits for the broker, so no attempt begun before the mark is still in flight.
+            await Task.Delay(TimeSpan.FromSeconds(4));
+        });
+        await using var host = records;
+
+        // No event will come: only forgetting everything on reconnect lets the caller see the revocation.
+        await WaitUntilPermittedAsync(records, patient, Stopwatch.StartNew(), "The caller kept its cached decision after reconnecting");
+    }
+
+    /// <summary>
+    /// A caller keeping decisions for ten minutes (only the fan-out or a reconnect can flip one within a
+    /// test) has cached a deny; the patient revokes it while the broker is down, and <paramref name="whileDown"/>
+    /// runs before the broker comes back. The caller still denies at that point.
+    /// </summary>
+    private async Task<(ConsentClientHost Records, string Patient, string ConsentId)> RevokeWhileTheBrokerIsDownAsync(Func<string, Task> whileDown)
+    {
+        var records = await ConsentClientHost.StartAsync(Consents, Broker, settings: new Dictionary<string, string?> { ["ConsentClient:MaxAge"] = "00:10:00" });
+        try
+        {
+            var (patient, id) = await RevokeWhileTheBrokerIsDownAsync(records, whileDown);
+            return (records, patient, id);
+        }
+        catch
+        {
+            await records.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<(string Patient, string ConsentId)> RevokeWhileTheBrokerIsDownAsync(ConsentClientHost records, Func<string, Task> whileDown)
+    {
+        using var counters = new ClientCounters();
         var patient = NewPatient();
         var token = Consents.PatientToken(patient);
         var id = await Consents.CreateAsync(Tests.Consents.For(patient, FhirConsent.ConsentProvisionType.Permit, Tests.Consents.Deny(practitioner: "dr-x")), token);
+
+        // The caller hears of the new consent first; a deny asked before that would be made unreachable by it
+        // (rightly: it could have been fetched before the change), and the next question would find nothing cached.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (counters.Count("patient") == 0)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
         Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+        Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
+        Assert.Equal(1, counters.Count("cache"));
 
         await Broker.StopAsync();
         try
         {
             using var revoke = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke", token);
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-            await Consents.QueryAsync<object>($"UPDATE consent_versions SET published_at = now() WHERE consent_id = '{id}'; SELECT 1");
-            // Longer than a publish waits for the broker, so no attempt begun before the mark is still in flight.
-            await Task.Delay(TimeSpan.FromSeconds(4));
+            await whileDown(id);
             Assert.False((await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted);
         }
         finally
@@ -128,11 +153,14 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
             await Broker.StartAsync();
         }
 
-        // No event will come: only forgetting everything on reconnect lets the caller see the revocation.
-        var waited = Stopwatch.StartNew();
+        return (patient, id);
+    }
+
+    private static async Task WaitUntilPermittedAsync(ConsentClientHost records, string patient, Stopwatch waited, string failure)
+    {
         while (!(await records.Decisions.DecideAsync(Question(patient, "dr-x"), CancellationToken.None)).Permitted)
         {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"The caller kept its cached decision after reconnecting: {await records.Service.HealthOfAsync("consent-cache")}.");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"{failure}: {await records.Service.HealthOfAsync("consent-cache")}.");
             await Task.Delay(200);
         }
     }
@@ -156,16 +184,17 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
     };
 
     /// <summary>Counts the client's decisions by where they came from (cache or service), from its metric.</summary>
-    private sealed class DecisionSources : IDisposable
+    /// <summary>The client's own counters: where answers came from (<c>service</c>, <c>cache</c>) and what was forgotten (<c>patient</c>, <c>all</c>).</summary>
+    private sealed class ClientCounters : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly Dictionary<string, int> _counts = [];
 
-        public DecisionSources()
+        public ClientCounters()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == ConsentDecisions.MeterName && instrument.Name == "consent.client.decisions")
+                if (instrument.Meter.Name == ConsentDecisions.MeterName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -174,11 +203,11 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "source" && tag.Value is string source)
+                    if (tag.Key is "source" or "scope" && tag.Value is string what)
                     {
                         lock (_counts)
                         {
-                            _counts[source] = _counts.GetValueOrDefault(source) + (int)value;
+                            _counts[what] = _counts.GetValueOrDefault(what) + (int)value;
                         }
                     }
                 }
@@ -186,11 +215,11 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
             _listener.Start();
         }
 
-        public int Count(string source)
+        public int Count(string what)
         {
             lock (_counts)
             {
-                return _counts.GetValueOrDefault(source);
+                return _counts.GetValueOrDefault(what);
             }
         }
 
