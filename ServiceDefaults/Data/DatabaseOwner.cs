@@ -23,11 +23,13 @@ public interface IDatabaseGrants<TContext>
     where TContext : DbContext
 {
     /// <summary>
-    /// Tables the runtime role may read and append to but never update as a whole, delete from or
-    /// truncate (a grant on single columns is allowed); the readiness check holds the service back
-    /// if it could.
+    /// Tables the runtime role may read and append to but never delete from, truncate or update —
+    /// except <see cref="UpdatableColumns"/>; the readiness check holds the service back if it could.
     /// </summary>
     IReadOnlyList<string> AppendOnlyTables { get; }
+
+    /// <summary>The columns of <see cref="AppendOnlyTables"/> the runtime role may update, as <c>table.column</c>.</summary>
+    IReadOnlyList<string> UpdatableColumns { get; }
 
     Task GrantAsync(TContext owner, string runtimeRole, CancellationToken cancellationToken);
 }

@@ -5,9 +5,9 @@ namespace HealthPlatform.ServiceDefaults.Data;
 
 /// <summary>
 /// Gives a service's runtime role exactly what the service's <see cref="IDatabaseGrants{TContext}"/>
-/// lists, as the schema's owner: everything it had is revoked first, then it may connect, read the
-/// migration history and use the sequences, and have the grants given. Refuses a runtime role that
-/// is the owner itself. Idempotent.
+/// lists, as the schema's owner: everything it had on tables and sequences is revoked first, then
+/// it may connect, read the migration history and use the sequences, and have the grants given.
+/// Refuses a runtime role that is the owner itself. Idempotent.
 /// </summary>
 public static class RuntimeRoleGrants
 {
@@ -30,6 +30,7 @@ public static class RuntimeRoleGrants
                 EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), runtime);
                 EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', runtime);
                 EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', runtime);
+                EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', runtime);
                 EXECUTE format('GRANT SELECT ON "__EFMigrationsHistory" TO %I', runtime);
                 EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', runtime);
 

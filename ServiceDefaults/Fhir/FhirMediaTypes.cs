@@ -11,20 +11,35 @@ public static class FhirMediaTypes
     public const string Xml = "application/fhir+xml";
 
     /// <summary>
-    /// XML when <c>_format</c> asks for it (<c>xml</c>, <c>text/xml</c>, <c>application/xml</c>,
-    /// <c>application/fhir+xml</c>), or, without <c>_format</c>, when Accept names XML and no JSON type;
-    /// JSON otherwise.
+    /// XML when <c>_format</c> names it (<c>xml</c>, or an XML media type, parameters allowed), or,
+    /// without <c>_format</c>, when Accept rates an XML type above every JSON type and <c>*/*</c>
+    /// (q-values count; <c>q=0</c> refuses a type). JSON otherwise.
     /// </summary>
     public static bool WantsXml(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Query["_format"].ToString() is { Length: > 0 } format)
         {
-            return format is "xml" or "text/xml" or "application/xml" or Xml;
+            // An unencoded '+' in a query string arrives as a space.
+            format = format.Trim().Replace(' ', '+');
+            return format.Equals("xml", StringComparison.OrdinalIgnoreCase) || IsXml(format);
         }
 
-        var accept = request.GetTypedHeaders().Accept;
-        return accept.Count > 0 && accept.Any(type => IsXml(type.MediaType.Value)) && !accept.Any(type => IsJson(type.MediaType.Value));
+        double xml = 0, other = 0;
+        foreach (var type in request.GetTypedHeaders().Accept)
+        {
+            var quality = type.Quality ?? 1;
+            if (IsXml(type.MediaType.Value))
+            {
+                xml = Math.Max(xml, quality);
+            }
+            else if (IsJson(type.MediaType.Value) || type.MatchesAllTypes || type.MatchesAllSubTypes)
+            {
+                other = Math.Max(other, quality);
+            }
+        }
+
+        return xml > 0 && xml > other;
     }
 
     public static bool IsJson(string? contentType) => MediaType(contentType) is Json or "application/json";

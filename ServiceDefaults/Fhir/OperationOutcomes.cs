@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace HealthPlatform.ServiceDefaults.Fhir;
 
@@ -55,6 +56,7 @@ public static class OperationOutcomes
         ArgumentNullException.ThrowIfNull(context);
         var xml = FhirMediaTypes.WantsXml(context.Request);
         context.Response.ContentType = xml ? FhirMediaTypes.Xml : FhirMediaTypes.Json;
+        context.Response.Headers.Vary = HeaderNames.Accept;
         var issue = new Issue(severity, code, diagnostics, expression);
         await context.Response.Body.WriteAsync(xml ? SerializeXml(issue) : SerializeJson(issue), context.RequestAborted);
     }
@@ -110,9 +112,34 @@ public static class OperationOutcomes
         static void Value(XmlWriter xml, string element, string value)
         {
             xml.WriteStartElement(element, FhirNamespace);
-            xml.WriteAttributeString("value", value);
+            xml.WriteAttributeString("value", XmlSafe(value));
             xml.WriteEndElement();
         }
+    }
+
+    /// <summary>Diagnostics may echo what the caller sent; a character XML cannot hold becomes U+FFFD instead of failing the answer.</summary>
+    private static string XmlSafe(string value)
+    {
+        if (value.All(XmlConvert.IsXmlChar))
+        {
+            return value;
+        }
+
+        var safe = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && XmlConvert.IsXmlSurrogatePair(value[i + 1], value[i]))
+            {
+                safe.Append(value, i, 2);
+                i++;
+            }
+            else
+            {
+                safe.Append(XmlConvert.IsXmlChar(value[i]) ? value[i] : '\uFFFD');
+            }
+        }
+
+        return safe.ToString();
     }
 
     private sealed record Issue(string Severity, string Code, string Diagnostics, string? Expression);

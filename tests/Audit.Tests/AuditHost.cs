@@ -60,9 +60,10 @@ public sealed class AuditHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(broker);
 
-        // One more process when the first one's bus never came up. MassTransit 8.5 on RabbitMQ.Client 7 can wedge a
-        // receive transport for good at start-up ("ObjectDisposedException on channel", retried on the same broken
-        // connection); a platform that sees it is restarted by its orchestrator, and so is this one — once.
+        // A test workaround, once: one more process when the first one's bus never came up. MassTransit 8.5 on
+        // RabbitMQ.Client 7 wedged a receive transport at start-up once in CI ("ObjectDisposedException on channel",
+        // retried on the same broken connection for the whole minute). In a deployment such a pod stays not ready
+        // (liveness checks only the process) until someone restarts it; the README says so under health.
         try
         {
             return await StartOnceAsync(keys, database, redis, broker, settings, withOwner, waitUntilHealthy);

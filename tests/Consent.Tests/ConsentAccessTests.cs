@@ -209,13 +209,44 @@ public sealed class ConsentAccessTests(PostgresServerFixture postgres, RedisServ
             Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
         }
 
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}' AND published_at IS NULL") > 0)
+            {
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+
+        // What the role may update, it may only move forward with the history: switching the consent back on,
+        // rolling it back, or clearing a version's fan-out mark (so it is sent again, or hidden) is refused.
+        foreach (var sql in new[]
+        {
+            $"UPDATE consents SET status = 'active' WHERE id = '{id}'",
+            $"UPDATE consents SET version = 1, status = 'active' WHERE id = '{id}'",
+            $"UPDATE consents SET version = version + 1 WHERE id = '{id}'",
+            $"UPDATE consent_versions SET published_at = NULL WHERE consent_id = '{id}' AND published_at IS NOT NULL",
+        })
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Consents.Database.Runtime);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal(Npgsql.PostgresErrorCodes.IntegrityConstraintViolation, refused.SqlState);
+        }
+
+        Assert.Equal("inactive", await Consents.QueryAsync<string>($"SELECT status FROM consents WHERE id = '{id}' AND version = 2"));
         Assert.Equal(2L, await Consents.QueryAsync<long>($"SELECT count(*) FROM consent_versions WHERE consent_id = '{id}'"));
         using var history = await Consents.SendAsync(HttpMethod.Get, $"/fhir/Consent/{id}/_history", token);
         Assert.Equal(HttpStatusCode.OK, history.StatusCode);
 
-        // A role given more than that (here by hand) holds the service back as not ready.
+        // A role given more than that by hand, a column or a whole table, holds the service back as not ready.
         var runtimeRole = new Npgsql.NpgsqlConnectionStringBuilder(Consents.Database.Runtime).Username;
-        await Consents.QueryAsync<object>($"GRANT DELETE ON consent_versions TO \"{runtimeRole}\"; SELECT 1");
-        Assert.Equal("Unhealthy", await Consents.Service.HealthOfAsync(Extensions.Extensions.AppendOnlyCheck));
+        foreach (var grant in new[] { "UPDATE (content) ON consent_versions", "DELETE ON consents" })
+        {
+            await Consents.QueryAsync<object>($"GRANT {grant} TO \"{runtimeRole}\"; SELECT 1");
+            Assert.Equal("Unhealthy", await Consents.Service.HealthOfAsync(Extensions.Extensions.AppendOnlyCheck));
+            await Consents.QueryAsync<object>($"REVOKE {grant} FROM \"{runtimeRole}\"; SELECT 1");
+            Assert.Equal("Healthy", await Consents.Service.HealthOfAsync(Extensions.Extensions.AppendOnlyCheck));
+        }
     }
 }

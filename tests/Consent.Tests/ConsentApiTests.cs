@@ -98,6 +98,10 @@ public sealed class ConsentApiTests(PostgresServerFixture postgres, RedisServerF
         using var notSupported = await Consents.SendAsync(HttpMethod.Post, "/fhir/Consent", token, "{}", contentType: "text/plain", accept: "application/fhir+xml");
         using var revoked = await Consents.SendAsync(HttpMethod.Post, $"/fhir/Consent/{id}/$revoke?_format=xml", revokeOnly);
         using var stillJson = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent", token);
+        using var anythingFirst = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent", token, accept: "application/xml;q=0.9, */*");
+        using var controlCharacter = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/%01?_format=application/fhir+xml;fhirVersion=4.0", token);
+        using var rated = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent", token, accept: "application/fhir+json;q=0.5, application/fhir+xml");
+        using var browser = await Consents.SendAsync(HttpMethod.Get, "/fhir/Consent/no-such-consent", token, accept: "text/html, application/xml;q=0.9, */*;q=0.8");
 
         foreach (var (response, status, code) in new[]
         {
@@ -105,15 +109,20 @@ public sealed class ConsentApiTests(PostgresServerFixture postgres, RedisServerF
             (unauthenticated, HttpStatusCode.Unauthorized, OperationOutcome.IssueType.Login),
             (notSupported, HttpStatusCode.UnsupportedMediaType, OperationOutcome.IssueType.NotSupported),
             (revoked, HttpStatusCode.OK, OperationOutcome.IssueType.Informational),
+            (controlCharacter, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound),
+            (rated, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound),
+            (browser, HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound),
         })
         {
             Assert.Equal(status, response.StatusCode);
             Assert.Equal("application/fhir+xml", response.Content.Headers.ContentType!.MediaType);
+            Assert.Contains("Accept", response.Headers.Vary);
             var outcome = XmlReader.Deserialize<OperationOutcome>(await response.Content.ReadAsStringAsync());
             Assert.Equal(code, Assert.Single(outcome.Issue).Code);
         }
 
         Assert.Equal("application/fhir+json", stillJson.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("application/fhir+json", anythingFirst.Content.Headers.ContentType!.MediaType);
         Assert.Equal(OperationOutcome.IssueType.NotFound, Assert.Single(JsonReader.Deserialize<OperationOutcome>(await stillJson.Content.ReadAsStringAsync()).Issue).Code);
     }
 

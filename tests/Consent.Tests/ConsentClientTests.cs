@@ -89,7 +89,7 @@ public sealed class ConsentClientTests(PostgresServerFixture postgres, RedisServ
         // published while the broker is down stands for that: no relay will ever send it to anyone.
         var (records, patient, _) = await RevokeWhileTheBrokerIsDownAsync(async id =>
         {
-            await Consents.QueryAsync<object>($"UPDATE consent_versions SET published_at = now() WHERE consent_id = '{id}'; SELECT 1");
+            await Consents.QueryAsync<object>($"UPDATE consent_versions SET published_at = now() WHERE consent_id = '{id}' AND published_at IS NULL; SELECT 1");
             // Longer than a publish waits for the broker, so no attempt begun before the mark is still in flight.
             await Task.Delay(TimeSpan.FromSeconds(4));
         });

@@ -15,6 +15,8 @@ public sealed class AuditDatabaseGrants : IDatabaseGrants<AuditDbContext>
 {
     public IReadOnlyList<string> AppendOnlyTables { get; } = ["audit_entries", "audit_checkpoints"];
 
+    public IReadOnlyList<string> UpdatableColumns { get; } = [];
+
     public Task GrantAsync(AuditDbContext owner, string runtimeRole, CancellationToken cancellationToken) =>
         RuntimeRoleGrants.ApplyAsync(owner, runtimeRole,
         [

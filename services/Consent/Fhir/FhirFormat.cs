@@ -62,6 +62,7 @@ public static class FhirFormat
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(resource);
+        context.Response.Headers.Vary = Microsoft.Net.Http.Headers.HeaderNames.Accept;
         return FhirMediaTypes.WantsXml(context.Request)
             ? Results.Text(resource.ToXml(), FhirMediaTypes.Xml, Encoding.UTF8, status)
             : Results.Text(JsonSerializer.Serialize(resource, resource.GetType(), Json), FhirMediaTypes.Json, Encoding.UTF8, status);

@@ -55,7 +55,7 @@ public sealed class ConsentChangePublisher(
         var context = scope.ServiceProvider.GetRequiredService<ConsentDbContext>();
         var now = time.GetUtcNow();
         await context.Versions
-            .Where(stored => stored.ConsentId == key.ConsentId && stored.Version == key.Version)
+            .Where(stored => stored.ConsentId == key.ConsentId && stored.Version == key.Version && stored.PublishedAt == null)
             .ExecuteUpdateAsync(update => update.SetProperty(stored => stored.PublishedAt, now), cancellationToken);
     }
 }
