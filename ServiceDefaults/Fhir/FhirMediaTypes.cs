@@ -20,9 +20,7 @@ public static class FhirMediaTypes
         ArgumentNullException.ThrowIfNull(request);
         if (request.Query["_format"].ToString() is { Length: > 0 } format)
         {
-            // An unencoded '+' in a query string arrives as a space.
-            format = format.Trim().Replace(' ', '+');
-            return format.Equals("xml", StringComparison.OrdinalIgnoreCase) || IsXml(format);
+            return FormatNamesXml(format);
         }
 
         double xml = 0, other = 0;
@@ -40,6 +38,19 @@ public static class FhirMediaTypes
         }
 
         return xml > 0 && xml > other;
+    }
+
+    /// <summary>Whether a <c>_format</c> value names XML: <c>xml</c> or an XML media type (an unencoded '+' arrives as a space).</summary>
+    public static bool FormatNamesXml(string format) => FormatNames(format, "xml", IsXml);
+
+    /// <summary>Whether a <c>_format</c> value names JSON: <c>json</c> or a JSON media type.</summary>
+    public static bool FormatNamesJson(string format) => FormatNames(format, "json", IsJson);
+
+    private static bool FormatNames(string format, string shortName, Func<string, bool> isMediaType)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        var value = format.Trim().Replace(' ', '+');
+        return value.Equals(shortName, StringComparison.OrdinalIgnoreCase) || isMediaType(value);
     }
 
     public static bool IsJson(string? contentType) => MediaType(contentType) is Json or "application/json";

@@ -14,8 +14,6 @@ namespace HealthPlatform.ServiceDefaults.Fhir;
 /// </summary>
 public static class OperationOutcomes
 {
-    public const string FhirJson = FhirMediaTypes.Json;
-
     private const string FhirNamespace = "http://hl7.org/fhir";
 
     /// <summary>Whether <paramref name="path"/> is a FHIR route, whose errors are OperationOutcomes.</summary>

@@ -61,7 +61,7 @@ public static class AuditEventEndpoints
         }
 
         return visible && AuditEventResources.From(entry!) is { } resource
-            ? Results.Text(JsonSerializer.Serialize(resource, Fhir), OperationOutcomes.FhirJson, System.Text.Encoding.UTF8)
+            ? Results.Text(JsonSerializer.Serialize(resource, Fhir), FhirMediaTypes.Json, System.Text.Encoding.UTF8)
             : OperationOutcomes.Error(StatusCodes.Status404NotFound, "not-found", $"No AuditEvent {id} that this caller may see.");
     }
 
@@ -132,7 +132,7 @@ public static class AuditEventEndpoints
             }
         }
 
-        return Results.Text(JsonSerializer.Serialize(bundle, Fhir), OperationOutcomes.FhirJson, System.Text.Encoding.UTF8);
+        return Results.Text(JsonSerializer.Serialize(bundle, Fhir), FhirMediaTypes.Json, System.Text.Encoding.UTF8);
     }
 
     /// <summary>One page and one more (to know whether there is a next page), newest first.</summary>

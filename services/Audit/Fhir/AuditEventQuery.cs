@@ -58,7 +58,7 @@ public sealed record AuditEventQuery
             }
         }
 
-        if (parameters.TryGetValue("_format", out var format) && format.ToString() is not ("json" or "application/fhir+json" or "application/json"))
+        if (parameters.TryGetValue("_format", out var format) && !FhirMediaTypes.FormatNamesJson(format.ToString()))
         {
             return Refuse("_format", "Only JSON is served (_format=json).");
         }

@@ -124,20 +124,22 @@ public static class ConsentRequests
             return (null, null, OperationOutcomes.Error(StatusCodes.Status400BadRequest, "invalid", $"Expected a Consent, got a {resource!.TypeName}.", "resourceType"));
         }
 
+        // Who it is for is checked before the costly validation, so a consent for another patient is refused cheaply.
+        var patientId = ConsentReader.PatientIdOf(consent);
+        if (patientId is not null && !caller.MayReach(patientId))
+        {
+            return (null, null, Forbidden());
+        }
+
         var problems = validator.Validate(consent);
         if (problems.Count > 0)
         {
             return (null, null, Unprocessable(context, problems));
         }
 
-        var patientId = ConsentReader.PatientIdOf(consent)!;
-        if (!caller.MayReach(patientId))
-        {
-            return (null, null, Forbidden());
-        }
-
+        // A valid consent names its patient (ConsentReader's rule), so patientId is set here.
         ConsentReader.Read(consent, "-", 1, out var rules);
-        return caller.MayWrite(rules) ? (consent, patientId, null) : (null, null, NamesWriter());
+        return caller.MayWrite(rules) ? (consent, patientId!, null) : (null, null, NamesWriter());
     }
 
     private static IResult Unprocessable(HttpContext context, IReadOnlyList<ConsentProblem> problems)
